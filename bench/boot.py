@@ -1,0 +1,385 @@
+"""Shell delivery benchmarks (issue 6). Not a test: prints baselines and our figures from one run.
+
+1. Boot, in Debian's Chromium with persistent profiles (cold → warm new tab → browser restart):
+   baseline = a bare page that boots the same Pyodide runtime (same files, same URLs, same caching)
+   and prints one line; ours = the real shell served by granian, to its first rendered frame.
+   Also first paint, and bytes over the wire per load (a counting TCP proxy sits in front of both
+   servers, so service-worker traffic is counted too) with the paths requested.
+2. Static throughput of one hashed asset: granian (our hosting layer) vs nginx serving the same
+   file from the same directory, with wrk, same run.
+
+    .venv/bin/python bench/boot.py [--runs 3] [--skip-boot] [--skip-static]
+
+Setup it does itself: builds a bundle (var/bench/), an embedded PostgreSQL (var/bench-pg), and
+installs Debian's nginx (and wrk) when missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from openagents_build import BuildOptions, build_bundle
+from openagents_build.manifest import Manifest
+from openagents_server.db.embedded import EmbeddedPostgres
+from openagents_server.db.migrate import apply_migrations
+
+from tests.support.servers import LiveServer, free_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]
+WORK = REPO / "var" / "bench"
+LOADS = ("cold", "warm", "restart")
+
+BASELINE_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>bare pyodide</title><link rel="icon" href="data:,"></head>
+<body><p id="out">loading…</p>
+<script type="module">
+const { loadPyodide } = await import("%(runtime)spyodide.mjs");
+const py = await loadPyodide({ indexURL: new URL("%(runtime)s", location.href).href,
+                               lockFileURL: new URL("%(lock)s", location.href).href });
+document.getElementById("out").textContent = py.runPython("'hello from ' + __import__('sys').version.split()[0]");
+performance.mark("app-ready");
+window.__appReady = performance.now();
+</script></body></html>
+"""
+
+
+# ---- a static server for the baseline with our asset rules (immutable, ETag, br) -------------------
+class StaticHandler(SimpleHTTPRequestHandler):
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map,  # noqa: RUF012 ".wasm": "application/wasm",
+                      ".mjs": "text/javascript", ".js": "text/javascript"}
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def send_head(self):  # type: ignore[no-untyped-def]
+        path = Path(self.translate_path(self.path))
+        if not path.is_file():
+            self.send_error(404)
+            return None
+        use_br = "br" in self.headers.get("accept-encoding", "") and path.with_name(path.name + ".br").is_file()
+        body_path = path.with_name(path.name + ".br") if use_br else path
+        etag = f'"{body_path.stat().st_mtime_ns:x}-{body_path.stat().st_size:x}"'
+        if self.headers.get("if-none-match") == etag:
+            self.send_response(304)
+            self.send_header("etag", etag)
+            self.end_headers()
+            return None
+        self.send_response(200)
+        self.send_header("content-type", self.guess_type(str(path)))
+        self.send_header("content-length", str(body_path.stat().st_size))
+        self.send_header("etag", etag)
+        self.send_header("vary", "Accept-Encoding")
+        self.send_header("cache-control", "no-cache" if path.suffix == ".html" else
+                         "public, max-age=31536000, immutable")
+        if use_br:
+            self.send_header("content-encoding", "br")
+        self.end_headers()
+        return body_path.open("rb")
+
+
+def start_static(root: Path) -> tuple[ThreadingHTTPServer, int]:
+    port = free_port()
+    handler = lambda *a, **k: StaticHandler(*a, directory=str(root), **k)
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, port
+
+
+# ---- a counting TCP proxy: bytes the browser actually received, and the paths it asked for ---------
+@dataclass
+class Counter:
+    down: int = 0
+    paths: list[str] = field(default_factory=list)
+
+    def reset(self) -> None:
+        self.down, self.paths = 0, []
+
+
+REQUEST_LINE = re.compile(rb"(?:^|\r\n)(GET|HEAD|POST|PUT|DELETE) (\S+) HTTP/1\.[01]\r\n")
+
+
+class Proxy:
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = free_port()
+        self.counter = Counter()
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self._run, daemon=True).start()
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(asyncio.start_server(self._client, "127.0.0.1", self.port))
+        self.loop.run_forever()
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.close()
+            return
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, downstream: bool) -> None:
+            try:
+                while data := await src.read(65536):
+                    if downstream:
+                        self.counter.down += len(data)
+                    else:
+                        self.counter.paths += [m[2].decode() for m in REQUEST_LINE.finditer(data)]
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                try:
+                    dst.close()
+                except Exception:  # noqa: BLE001, S110 - the peer already closed
+                    pass
+
+        await asyncio.gather(pipe(reader, up_writer, False), pipe(up_reader, writer, True))
+
+
+# ---- browser loads -------------------------------------------------------------------------------
+def launch(pw: Any, profile: Path) -> Any:
+    return pw.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, headless=True,
+                                                 args=CHROMIUM_ARGS)
+
+
+def one_load(ctx: Any, url: str, proxy: Proxy, settle_s: float) -> dict[str, Any]:
+    proxy.counter.reset()
+    page = ctx.new_page()
+    page.goto(url, wait_until="commit")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        state = page.evaluate("() => [window.__appReady ?? null, window.__error ?? null]")
+        if state[0] is not None or state[1] is not None:
+            break
+        time.sleep(0.05)
+    if state[1]:
+        raise RuntimeError(f"{url}: {state[1]}")
+    rec = page.evaluate("""() => {
+        const paint = Object.fromEntries(performance.getEntriesByType('paint').map(e => [e.name, e.startTime]));
+        return {fcp: paint['first-contentful-paint'] ?? paint['first-paint'] ?? null, app: window.__appReady,
+                paints: paint}; }""")
+    if rec["fcp"] is None:
+        rec["fcp"] = float("nan")
+    time.sleep(settle_s)  # let the service worker finish its background work before the next load
+    rec["bytes"] = proxy.counter.down
+    rec["paths"] = sorted({p.split("?")[0] for p in proxy.counter.paths})
+    page.close()
+    return rec
+
+
+def run_boot(runs: int, ours_url: str, ours_proxy: Proxy, base_url: str, base_proxy: Proxy) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    results: dict[str, dict[str, list[dict[str, Any]]]] = {"baseline": {}, "ours": {}}
+    scratch = Path(tempfile.mkdtemp(prefix="oa-bench-profiles-"))
+    try:
+        with sync_playwright() as pw:
+            for i in range(runs):
+                for name, url, proxy in (("baseline", base_url, base_proxy), ("ours", ours_url, ours_proxy)):
+                    profile = scratch / f"{name}-{i}"
+                    ctx = launch(pw, profile)
+                    for load in LOADS:
+                        if load == "restart":
+                            ctx.close()
+                            ctx = launch(pw, profile)
+                        rec = one_load(ctx, url, proxy, settle_s=3.0 if name == "ours" else 0.5)
+                        results[name].setdefault(load, []).append(rec)
+                        print(f"  run {i} {name:8s} {load:7s} first paint {rec['fcp']:6.0f} ms  "
+                              f"ready {rec['app']:7.0f} ms  {rec['bytes'] / 1e6:6.2f} MB  {len(rec['paths'])} paths",
+                              flush=True)
+                    ctx.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return results
+
+
+def median(recs: list[dict[str, Any]], key: str) -> float:
+    return statistics.median(r[key] for r in recs)
+
+
+def report_boot(results: dict[str, Any]) -> None:
+    print("\n## Boot (median of runs; ms from navigation start; bytes received by the browser)")
+    print(f"{'load':8s} | {'baseline ready':>14s} | {'ours ready':>10s} | {'ratio':>6s} | {'ours 1st paint':>14s} | "
+          f"{'baseline MB':>11s} | {'ours MB':>8s}")
+    for load in LOADS:
+        b, o = results["baseline"][load], results["ours"][load]
+        ratio = median(o, "app") / median(b, "app")
+        print(f"{load:8s} | {median(b, 'app'):14.0f} | {median(o, 'app'):10.0f} | {ratio:5.2f}x | "
+              f"{median(o, 'fcp'):14.0f} | {median(b, 'bytes') / 1e6:11.2f} | {median(o, 'bytes') / 1e6:8.3f}")
+    for load in ("warm", "restart"):
+        paths = sorted({p for r in results["ours"][load] for p in r["paths"]})
+        print(f"ours {load} requests over the wire: {', '.join(paths) or 'none'}")
+    worst = max(median(results["ours"][l], "app") / median(results["baseline"][l], "app") for l in LOADS)
+    fp = max(median(results["ours"][l], "fcp") for l in LOADS)
+    print(f"goal ours ≤ 1.25× baseline: worst ratio {worst:.2f}x → {'met' if worst <= 1.25 else 'NOT met'}")
+    print(f"goal first paint ≤ 100 ms: worst median {fp:.0f} ms → {'met' if fp <= 100 else 'NOT met'}")
+
+
+# ---- static throughput ----------------------------------------------------------------------------
+def ensure_packages() -> None:
+    missing = [pkg for binary, pkg in (("nginx", "nginx"), ("wrk", "wrk")) if not shutil.which(binary)]
+    if missing:
+        print(f"installing Debian packages: {' '.join(missing)}")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], check=True, env=env)
+
+
+NGINX_CONF = """worker_processes 1;
+daemon off;
+pid %(dir)s/nginx.pid;
+error_log %(dir)s/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  include /etc/nginx/mime.types;
+  types { application/wasm wasm; text/javascript js mjs; }
+  sendfile on; tcp_nopush on; keepalive_requests 1000000;
+  client_body_temp_path %(dir)s; proxy_temp_path %(dir)s; fastcgi_temp_path %(dir)s;
+  uwsgi_temp_path %(dir)s; scgi_temp_path %(dir)s;
+  server {
+    listen 127.0.0.1:%(port)d;
+    root %(root)s;
+    location /assets/ {
+      add_header Cache-Control "public, max-age=31536000, immutable";
+      add_header X-Content-Type-Options nosniff;
+      add_header Vary Accept-Encoding;
+    }
+  }
+}
+"""
+
+
+def wrk(url: str, seconds: int, connections: int) -> tuple[float, float]:
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-H", "Accept-Encoding: identity", url],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
+    transfer = re.search(r"Transfer/sec:\s+([\d.]+)(\w+)", out)
+    scale = {"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9}[transfer[2]]  # type: ignore[index]
+    return rps, float(transfer[1]) * scale / 1e6  # type: ignore[index]
+
+
+def run_static(bundle_root: Path, manifest: Manifest, granian_url: str, seconds: int) -> None:
+    ensure_packages()
+    conf_dir = Path(tempfile.mkdtemp(prefix="oa-bench-nginx-"))
+    port = free_port()
+    (conf_dir / "nginx.conf").write_text(NGINX_CONF % {"dir": conf_dir, "port": port, "root": bundle_root})
+    nginx = subprocess.Popen(["nginx", "-c", str(conf_dir / "nginx.conf"), "-p", str(conf_dir)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(50):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        files = [("boot.js (small)", manifest.entry.boot, 64),
+                 ("pyodide.asm.wasm (9.6 MB)", manifest.entry.runtime + "pyodide.asm.wasm", 8)]
+        print("\n## Static throughput, identity encoding, 1 server worker each, wrk -t1 "
+              f"({seconds}s per figure; the same file from the same directory)")
+        print(f"{'file':28s} | {'nginx req/s':>11s} | {'granian req/s':>13s} | {'ratio':>6s} | "
+              f"{'nginx MB/s':>10s} | {'granian MB/s':>12s}")
+        for label, path, conns in files:
+            wrk(f"http://127.0.0.1:{port}{path}", 1, conns)  # warm-up
+            n_rps, n_mb = wrk(f"http://127.0.0.1:{port}{path}", seconds, conns)
+            wrk(granian_url + path, 1, conns)
+            g_rps, g_mb = wrk(granian_url + path, seconds, conns)
+            print(f"{label:28s} | {n_rps:11.0f} | {g_rps:13.0f} | {g_rps / n_rps:5.2f}x | {n_mb:10.0f} | {g_mb:12.0f}")
+    finally:
+        nginx.terminate()
+        nginx.wait(10)
+        shutil.rmtree(conf_dir, ignore_errors=True)
+
+
+# ---- main ------------------------------------------------------------------------------------------
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=8, help="wrk duration per figure")
+    ap.add_argument("--skip-boot", action="store_true")
+    ap.add_argument("--skip-static", action="store_true")
+    a = ap.parse_args()
+
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    bundles = WORK / "bundles"
+    if bundles.exists():
+        shutil.rmtree(bundles)
+    result = build_bundle(BuildOptions(repo=REPO, bundles_dir=bundles))
+    manifest = result.manifest
+    print(f"bundle {manifest.build_id}")
+
+    cluster = EmbeddedPostgres(REPO / "var" / "bench-pg", database="postgres",
+                               server_settings={"fsync": "off", "synchronous_commit": "off"})
+    cluster.start()
+    server = None
+    try:
+        import asyncpg
+
+        async def fresh_db() -> str:
+            admin = await asyncpg.connect(cluster.dsn("postgres"))
+            await admin.execute('DROP DATABASE IF EXISTS "oa_bench" WITH (FORCE)')
+            await admin.execute('CREATE DATABASE "oa_bench"')
+            await admin.close()
+            conn = await asyncpg.connect(cluster.dsn("oa_bench"))
+            await apply_migrations(conn)
+            await conn.close()
+            return cluster.dsn("oa_bench")
+
+        dsn = asyncio.run(fresh_db())
+        server = LiveServer(dsn, env={"OPENAGENTS_BUNDLES_DIR": str(bundles)}).start()
+        if not a.skip_boot:
+            site = WORK / "baseline-site"
+            shutil.rmtree(site, ignore_errors=True)
+            runtime_rel = manifest.entry.runtime.strip("/")
+            shutil.copytree(result.path / runtime_rel, site / runtime_rel)
+            shutil.copy(result.path / manifest.entry.lock.strip("/"), site / manifest.entry.lock.strip("/"))
+            (site / "baseline.html").write_text(BASELINE_HTML % {"runtime": manifest.entry.runtime,
+                                                                 "lock": manifest.entry.lock})
+            static, static_port = start_static(site)
+            ours_proxy, base_proxy = Proxy(server.port), Proxy(static_port)
+            print(f"\nboot: {a.runs} runs × (cold, warm new tab, browser restart), persistent profiles")
+            results = run_boot(a.runs, f"http://127.0.0.1:{ours_proxy.port}/settings/profile", ours_proxy,
+                               f"http://127.0.0.1:{base_proxy.port}/baseline.html", base_proxy)
+            static.shutdown()
+            report_boot(results)
+            (WORK / "boot-results.json").write_text(json.dumps(results, indent=1))
+        if not a.skip_static:
+            run_static(result.path, manifest, server.url, a.seconds)
+    finally:
+        if server:
+            server.stop()
+        cluster.stop(mode="immediate")
+
+
+if __name__ == "__main__":
+    main()

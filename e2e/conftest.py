@@ -1,0 +1,171 @@
+"""e2e harness: a real granian server on a free port with its own database, real bundles built by
+the real pipeline, Debian's Chromium (never a downloaded browser) that can reach loopback only.
+
+Every test fails on a console error, an uncaught page error or a request that leaves loopback,
+unless it declares the error it expects (``guard.allow(...)``).
+
+Database fixtures come from ``tests/conftest.py``; e2e runs its own embedded cluster
+(``var/e2e-pg``) because pytest would otherwise start the session fixtures twice on one data dir.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from openagents_server.db.embedded import EmbeddedPostgres
+from playwright.sync_api import BrowserContext, Page, Playwright
+
+from tests.conftest import _with_database, database_url, live_server, make_database, template_dsn  # noqa: F401
+from tests.support.bundles import REPO, BuiltBundles, build_test_bundles
+from tests.support.servers import LiveServer
+
+CHROMIUM = "/usr/bin/chromium"
+#: browser-recipes.md: what works headless as root here, and nothing but loopback resolves.
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]
+LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
+BOOT_TIMEOUT_MS = 90_000
+
+
+@pytest.fixture(scope="session")
+def pg_admin_dsn() -> Iterator[str]:
+    external = os.environ.get("OPENAGENTS_TEST_DATABASE_URL")
+    if external:
+        yield _with_database(external, "postgres")
+        return
+    cluster = EmbeddedPostgres(REPO / "var" / "e2e-pg", database="postgres",
+                               server_settings={"fsync": "off", "synchronous_commit": "off"})
+    cluster.start()
+    try:
+        yield cluster.dsn("postgres")
+    finally:
+        cluster.stop(mode="immediate")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    """pytest-playwright: Debian's Chromium with the recipe flags."""
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def bundles(tmp_path_factory: pytest.TempPathFactory) -> BuiltBundles:
+    return build_test_bundles(tmp_path_factory.mktemp("e2e-bundles"))
+
+
+@pytest.fixture
+def server(live_server: Callable[..., LiveServer], bundles: BuiltBundles) -> LiveServer:  # noqa: F811
+    return live_server(env={"OPENAGENTS_BUNDLES_DIR": str(bundles.root), "OPENAGENTS_SHELL_UPDATE_CHECK_SECONDS": "1"})
+
+
+@dataclass
+class Guard:
+    """Collects what must not happen in a browser test."""
+
+    problems: list[str] = field(default_factory=list)
+    allowed: list[re.Pattern[str]] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def allow(self, pattern: str) -> None:
+        self.allowed.append(re.compile(pattern))
+
+    def _problem(self, text: str) -> None:
+        if not any(p.search(text) for p in self.allowed):
+            self.problems.append(text)
+
+    def attach(self, context: BrowserContext) -> None:
+        context.on("request", self._on_request)
+        context.on("console", lambda m: self._problem(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        context.on("weberror", lambda e: self._problem(f"page error: {e.error}"))
+
+    def _on_request(self, request: Any) -> None:
+        self.requests.append(request.url)
+        parts = urlsplit(request.url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOOPBACK:
+            self.problems.append(f"non-loopback request: {request.url}")
+
+    def check(self) -> None:
+        assert not self.problems, "\n".join(self.problems)
+
+
+@pytest.fixture
+def guard() -> Iterator[Guard]:
+    g = Guard()
+    yield g
+    g.check()
+
+
+@pytest.fixture
+def context(browser: Any, guard: Guard) -> Iterator[BrowserContext]:  # overrides pytest-playwright's
+    ctx = browser.new_context()
+    guard.attach(ctx)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def persistent(playwright: Playwright, guard: Guard, tmp_path: Path) -> Callable[[], BrowserContext]:
+    """Open (and reopen) a Chromium profile that survives across loads, like a returning user's."""
+    opened: list[BrowserContext] = []
+    profile = tmp_path / "profile"
+
+    def open_() -> BrowserContext:
+        ctx = playwright.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, headless=True,
+                                                            args=CHROMIUM_ARGS)
+        guard.attach(ctx)
+        opened.append(ctx)
+        return ctx
+
+    yield open_  # type: ignore[misc]
+    for ctx in opened:
+        try:
+            ctx.close()
+        except Exception:  # noqa: BLE001, S110 - already closed by the test
+            pass
+
+
+def wait_js(page: Page, expression: str, timeout_ms: int = BOOT_TIMEOUT_MS) -> Any:
+    """Poll ``expression`` with evaluate (wait_for_function evaluates strings, which our CSP forbids)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = page.evaluate(f"async () => ({expression})")
+        except Exception as exc:
+            last = exc
+            if "Execution context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+        else:
+            if last:
+                return last
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {expression!r} (last: {last!r})")
+
+
+def wait_booted(page: Page) -> dict[str, str]:
+    """Wait for the shell's first frame (or its error screen); return what it rendered."""
+    wait_js(page, "document.querySelector('#oa-app [data-ready]') || window.__error")
+    error = page.evaluate("() => window.__error || null")
+    assert error is None, f"boot failed: {error}"
+    return page.evaluate("""() => { const s = document.querySelector('#oa-app [data-ready]');
+        return {build: s.dataset.build, route: s.dataset.route, path: s.dataset.path, online: s.dataset.online}; }""")
+
+
+def bundle_cli(server: LiveServer, bundles: BuiltBundles, *args: str) -> None:
+    env = {**os.environ, "OPENAGENTS_DATABASE_URL": server.database_url,
+           "OPENAGENTS_BUNDLES_DIR": str(bundles.root), "OPENAGENTS_ENV": "test"}
+    result = subprocess.run([sys.executable, "-m", "openagents_server.cli", "bundle", *args], env=env, cwd=REPO,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr

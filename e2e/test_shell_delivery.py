@@ -1,0 +1,197 @@
+"""Issue 6 acceptance, in Debian's Chromium against a real granian server and real bundles."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from openagents_build import BuildOptions, build_bundle
+from openagents_build.pipeline import format_build_time
+from playwright.sync_api import BrowserContext, Page
+
+from e2e.conftest import Guard, bundle_cli, wait_booted, wait_js
+from tests.support.bundles import REPO, TIME_A, TIME_B, BuiltBundles
+from tests.support.servers import LiveServer
+
+#: Generous per-test limit: the first test also builds the bundles (brotli-11 of the 9.6 MB wasm takes
+#: ~45 s on a fresh machine) and boots on a shared 2-core box vary by 3×.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+#: Records every value the progress bar shows, with its time, from the first byte of the document.
+PROGRESS_PROBE = """(() => {
+  window.__progress = [];
+  const seen = () => { const p = document.getElementById('oa-progress');
+    if (p && (!window.__progress.length || window.__progress.at(-1)[1] !== p.value))
+      window.__progress.push([performance.now(), p.value]); };
+  new MutationObserver(seen).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+})();"""
+
+
+def test_cold_load_shows_progress_at_once_then_the_shell_with_no_request_leaving_loopback(
+        server: LiveServer, bundles: BuiltBundles, page: Page, guard: Guard) -> None:
+    page.add_init_script(PROGRESS_PROBE)
+    response = page.goto(server.url + "/settings/profile", wait_until="commit")
+    assert response is not None and response.status == 200
+    shell = wait_booted(page)
+    assert shell == {"build": bundles.b, "route": "settings.profile", "path": "/settings/profile", "online": "1"}
+    assert page.locator("#oa-title").inner_text() == "Profile settings"
+    paint = page.evaluate("() => Object.fromEntries(performance.getEntriesByType('paint').map(e => [e.name, e.startTime]))")
+    wasm_start = page.evaluate("() => performance.getEntriesByType('resource')"
+                               ".find(r => r.name.endsWith('pyodide.asm.wasm')).startTime")
+    # The skeleton and the progress bar are painted before the runtime is even requested…
+    assert paint["first-contentful-paint"] < wasm_start, (paint, wasm_start)
+    # The 200 ms figure itself is reported by bench/boot.py, not asserted here: on this shared 2-core
+    # box a starved renderer took up to 600 ms to paint our 3 KB document while a one-line page took
+    # 130 ms, so a wall-clock bound would only measure the neighbours.
+    progress = page.evaluate("() => window.__progress")
+    assert progress[0][1] == 0, progress[:3]  # in the document from its first byte
+    assert progress[0][0] < paint["first-contentful-paint"]  # so it is in the first paint
+    values = [v for _, v in progress]
+    assert values == sorted(values) and values[-1] == 100  # determinate, monotonic, complete
+    assert len({v for v in values if 0 < v < 100}) >= 3  # it reported downloads and init steps
+    assert page.locator("#oa-boot").is_hidden()
+    # msgspec and protobuf (the contracts' runtime) load right after the first frame
+    wait_js(page, "performance.getEntriesByName('deferred-packages-loaded').length > 0")
+    assert any("msgspec" in u for u in guard.requests) and any("protobuf" in u for u in guard.requests)
+    assert guard.requests and all(u.startswith(server.url) for u in guard.requests)
+
+
+def test_deep_links_reload_into_the_shell_while_api_and_asset_misses_stay_404(
+        server: LiveServer, bundles: BuiltBundles, persistent: Callable[[], BrowserContext]) -> None:
+    ctx = persistent()
+    page = ctx.new_page()
+    routes = {"/feed": "feed", "/chat/thread-42": "chat", "/l402/transactions/abc": "l402.transactions",
+              "/workers": "workers", "/admin/users/7": "admin"}
+    for path, name in routes.items():
+        assert page.goto(server.url + path).status == 200
+        response = page.reload()
+        assert response is not None and response.status == 200
+        assert wait_booted(page)["route"] == name
+    api = page.request.get(server.url + "/api/nope")
+    assert api.status == 404 and api.json()["error"]["code"] == "not_found"
+    assert page.request.get(server.url + "/assets/nope.js").status == 404
+
+
+def test_in_app_navigation_does_not_reload_the_document(server: LiveServer, persistent: Callable[[], BrowserContext]) -> None:
+    page = persistent().new_page()
+    page.goto(server.url + "/")
+    wait_booted(page)
+    page.evaluate("() => { window.__sameDocument = true; }")
+    page.get_by_role("link", name="Workers").click()
+    wait_js(page, "document.querySelector('#oa-app [data-route=\"workers\"]')")
+    assert page.url == server.url + "/workers"
+    page.go_back()
+    wait_js(page, "document.querySelector('#oa-app [data-route=\"home\"]')")
+    assert page.evaluate("() => window.__sameDocument") is True
+
+
+def _worker_state(page: Page) -> dict[str, object]:
+    return page.evaluate("""async () => {
+        const r = await navigator.serviceWorker.getRegistration('/');
+        return {controlled: !!navigator.serviceWorker.controller, registered: !!r,
+                active: !!(r && r.active), waiting: !!(r && r.waiting), installing: !!(r && r.installing),
+                caches: (await caches.keys()).sort()}; }""")
+
+
+def _wait_controlled(page: Page, build_id: str) -> None:
+    wait_js(page, f"""(async () => {{ const r = await navigator.serviceWorker.getRegistration('/');
+        return navigator.serviceWorker.controller && r && r.active && !r.waiting && !r.installing
+               && (await caches.keys()).includes('oa-build-{build_id}'); }})()""")
+
+
+def _update_via_navigation(page: Page, link: str, build_id: str) -> dict[str, str]:
+    page.locator("#oa-update").wait_for(timeout=60_000)  # precached in the background, then prompted
+    page.get_by_role("link", name=link).click()  # the next navigation applies it
+    wait_js(page, f"document.querySelector('#oa-app [data-build=\"{build_id}\"]')")
+    return wait_booted(page)
+
+
+def test_rollback_drill(server: LiveServer, bundles: BuiltBundles, persistent: Callable[[], BrowserContext]) -> None:
+    bundle_cli(server, bundles, "activate", bundles.a)
+    time.sleep(1.1)
+    page = persistent().new_page()
+    page.goto(server.url + "/feed")
+    assert wait_booted(page)["build"] == bundles.a
+    _wait_controlled(page, bundles.a)
+
+    bundle_cli(server, bundles, "activate", bundles.b)
+    assert page.locator("#oa-app [data-ready]").get_attribute("data-build") == bundles.a  # nothing reloads by itself
+    shell = _update_via_navigation(page, "Workers", bundles.b)
+    assert shell["build"] == bundles.b and shell["route"] == "workers"
+    _wait_controlled(page, bundles.b)
+
+    bundle_cli(server, bundles, "rollback")
+    shell = _update_via_navigation(page, "Feed", bundles.a)
+    assert shell["build"] == bundles.a and shell["route"] == "feed"
+    _wait_controlled(page, bundles.a)
+    state = _worker_state(page)
+    assert not state["waiting"] and not state["installing"]  # no stuck worker
+    assert {f"oa-build-{bundles.a}", f"oa-build-{bundles.b}"} <= set(state["caches"])  # kept for rollback
+
+    bundle_cli(server, bundles, "killswitch", "on")
+    time.sleep(1.1)
+    page.reload()
+    wait_js(page, "(async () => (await navigator.serviceWorker.getRegistrations()).length === 0)()")
+    page.reload()
+    wait_booted(page)
+    state = _worker_state(page)
+    assert state == {"controlled": False, "registered": False, "active": False, "waiting": False,
+                     "installing": False, "caches": []}
+
+
+def test_offline_reload_renders_the_shell_from_the_service_worker(
+        server: LiveServer, bundles: BuiltBundles, persistent: Callable[[], BrowserContext], guard: Guard) -> None:
+    page = persistent().new_page()
+    page.goto(server.url + "/settings/profile")
+    assert wait_booted(page)["online"] == "1"
+    _wait_controlled(page, bundles.b)
+    server.stop()
+    guard.allow(r"ERR_CONNECTION_REFUSED|Failed to load resource|Failed to fetch")
+    page.reload()
+    shell = wait_booted(page)
+    assert shell["build"] == bundles.b and shell["route"] == "settings.profile"
+    assert shell["online"] == "0"
+    assert "Offline" in page.locator("#oa-offline").inner_text()
+    page.get_by_role("link", name="Feed").click()  # still navigates offline
+    wait_js(page, "document.querySelector('#oa-app [data-route=\"feed\"]')")
+
+
+def test_a_boot_failure_shows_a_readable_error_with_retry(server: LiveServer, context: BrowserContext,
+                                                          guard: Guard) -> None:
+    guard.allow(r"Failed to load resource|openagents boot failed|wasm|WebAssembly|503")
+    context.route("**/pyodide.asm.wasm", lambda route: route.fulfill(status=503, body="unavailable"))
+    page = context.new_page()
+    page.goto(server.url + "/feed")
+    page.locator("#oa-error").wait_for(timeout=60_000)
+    assert page.locator("#oa-error h1").inner_text() == "OpenAgents could not start"
+    assert page.locator("#oa-error-message").inner_text().strip()
+    assert page.locator("#oa-boot").is_hidden()
+    context.unroute("**/pyodide.asm.wasm")
+    page.get_by_role("button", name="Retry").click()
+    assert wait_booted(page)["route"] == "feed"
+
+
+def test_an_api_call_from_a_client_below_the_minimum_build_reloads_into_the_current_bundle(
+        live_server: Callable[..., LiveServer], persistent: Callable[[], BrowserContext], tmp_path: Path,
+        guard: Guard) -> None:
+    guard.allow(r"status of 426 \(Upgrade Required\)")  # Chromium logs the refused request itself
+    old = build_bundle(BuildOptions(repo=REPO, bundles_dir=tmp_path, build_time=TIME_A)).build_id
+    floor = format_build_time(TIME_B)
+    new = build_bundle(BuildOptions(repo=REPO, bundles_dir=tmp_path, build_time=TIME_B,
+                                    min_client_build_id=floor)).build_id
+    bundles = BuiltBundles(tmp_path, old, new)
+    server = live_server(env={"OPENAGENTS_BUNDLES_DIR": str(tmp_path)})
+    bundle_cli(server, bundles, "activate", old)
+    time.sleep(1.1)
+    page = persistent().new_page()
+    page.goto(server.url + "/workers")
+    assert wait_booted(page)["build"] == old
+    bundle_cli(server, bundles, "activate", new)
+    time.sleep(1.1)
+    # The shell's next API request (through the host bridge, which names its build) gets 426…
+    page.evaluate("() => { window.oaHost.fetch('/api/web/client'); }")
+    # …and the shell reloads into the current bundle, on the same route.
+    wait_js(page, f"document.querySelector('#oa-app [data-build=\"{new}\"]')")
+    assert wait_booted(page) == {"build": new, "route": "workers", "path": "/workers", "online": "1"}

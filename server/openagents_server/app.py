@@ -1,0 +1,78 @@
+"""The application factory: wires settings, storage, middleware, errors and the routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, Response, get
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components
+from litestar.types import ControllerRouterHandler
+
+from openagents_server import __version__
+from openagents_server.control.lifespan import control_lifespan
+from openagents_server.control.openapi import SECURITY_SCHEMES
+from openagents_server.control.routes import CONTROL_HANDLERS
+from openagents_server.db.pool import create_pool
+from openagents_server.errors import EXCEPTION_HANDLERS
+from openagents_server.health import HealthController
+from openagents_server.khala.gateway import KhalaSocketApp, khala_lifespan
+from openagents_server.khala.http import KhalaController
+from openagents_server.observability import RequestIdMiddleware, configure_logging
+from openagents_server.settings import Settings, load_settings
+from openagents_server.web import ROUTE_HANDLERS as WEB_HANDLERS
+from openagents_server.web import WebHosting
+
+
+@get("/openapi.json", include_in_schema=False, sync_to_thread=False)
+def openapi_document(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    schema = request.app.openapi_schema
+    return Response(schema.to_schema(), media_type="application/vnd.oai.openapi+json")
+
+
+def create_app(settings: Settings, extra_handlers: list[ControllerRouterHandler] | None = None) -> Litestar:
+    """Build the Litestar app; the database DSN must already be resolved (see ``serve``)."""
+    if not settings.database_url:
+        raise ValueError("create_app needs settings.database_url; `openagents serve` resolves it")
+    configure_logging(settings.log_level, settings.log_format)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app.state.pool = await create_pool(settings.database_url, settings)
+        try:
+            yield
+        finally:
+            await app.state.pool.close()
+
+    handlers: list[ControllerRouterHandler] = [HealthController, openapi_document, KhalaController, *WEB_HANDLERS]
+    handlers += CONTROL_HANDLERS
+    handlers += extra_handlers or []
+    app = Litestar(
+        route_handlers=handlers,
+        lifespan=[lifespan, khala_lifespan, control_lifespan],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        openapi_config=OpenAPIConfig(
+            title="OpenAgents",
+            version=__version__,
+            path="/api/docs",
+            render_plugins=[SwaggerRenderPlugin()],
+            components=Components(security_schemes=SECURITY_SCHEMES),
+        ),
+        debug=False,
+    )
+    app.state.settings = settings
+    # Outermost, so 404/405 raised by the router (outside handler middleware) carry the id too.
+    # Inside it, shell delivery (assets, index.html fallback, build id, client gate): see web/hosting.py.
+    app.state.web = WebHosting(app.asgi_handler, app, settings)
+    app.asgi_handler = RequestIdMiddleware(app.state.web)
+    # Khala's WebSocket (/sync/socket) is served in front of the router, without per-frame wrappers.
+    app.asgi_handler = KhalaSocketApp(app, app.asgi_handler)
+    return app
+
+
+def create_app_from_env() -> Litestar:
+    """Entry point for granian (``--factory``): settings come from the environment."""
+    return create_app(load_settings())

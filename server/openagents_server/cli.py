@@ -1,0 +1,106 @@
+"""The ``openagents`` command line (typer + rich)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import sys
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from openagents_server.contracts_cli import proto_app
+from openagents_server.khala.cli import app as khala_app
+from openagents_server.control.cli import auth_app
+from openagents_build.cli import build as build_command
+from openagents_server.settings import Settings, SettingsError, load_settings
+from openagents_server.web.cli import bundle_app
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="OpenAgents platform")
+db_app = typer.Typer(no_args_is_help=True, help="Database tools")
+app.add_typer(db_app, name="db")
+app.add_typer(proto_app, name="proto")
+app.add_typer(khala_app, name="khala")
+app.add_typer(auth_app, name="auth")
+app.add_typer(bundle_app, name="bundle")
+app.command("build")(build_command)
+console = Console(stderr=True)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as exc:
+        console.print(f"[red]invalid configuration:[/] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(
+    workers: int = typer.Option(None, "--workers", "-w", help="granian worker processes"),
+    port: int = typer.Option(None, "--port", "-p"),
+    host: str = typer.Option(None, "--host"),
+) -> None:
+    """Start PostgreSQL (embedded unless OPENAGENTS_DATABASE_URL), migrate, serve with granian."""
+    from openagents_server.db.embedded import EmbeddedPostgresError
+    from openagents_server.serve import serve as run_server
+
+    settings = _settings(workers=workers, port=port, host=host)
+    try:
+        code = run_server(settings)
+    except EmbeddedPostgresError as exc:
+        console.print(f"[red]PostgreSQL:[/] {exc}")
+        raise typer.Exit(1) from None
+    raise typer.Exit(0 if code in (0, -2, 130) else code)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending migrations to the configured database."""
+    from openagents_server.db.migrate import MigrationError
+    from openagents_server.db.resolve import database_dsn
+    from openagents_server.serve import migrate as run_migrations
+
+    settings = _settings()
+    try:
+        with database_dsn(settings) as dsn:
+            applied = asyncio.run(run_migrations(dsn))
+    except MigrationError as exc:
+        console.print(f"[red]migration refused:[/] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"{len(applied)} migration(s) applied; database is current")
+
+
+@app.command()
+def config(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
+    """Print the effective settings, secrets masked."""
+    settings = _settings()
+    values = settings.masked()
+    if as_json:
+        sys.stdout.write(json.dumps(values, indent=2) + "\n")
+        return
+    table = Table("setting", "environment variable", "value")
+    for name, value in values.items():
+        table.add_row(name, f"OPENAGENTS_{name.upper()}", str(value))
+    Console().print(table)
+
+
+@db_app.command("shell")
+def db_shell() -> None:
+    """Open psql against the configured database (starts the embedded cluster if needed)."""
+    from openagents_server.db.resolve import database_dsn
+
+    psql = shutil.which("psql")
+    if psql is None:
+        console.print("[red]psql not found[/]: install postgresql-client")
+        raise typer.Exit(1)
+    settings = _settings()
+    with database_dsn(settings, keep_running=True) as dsn:
+        os.execv(psql, [psql, dsn])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,50 @@
+"""Users: local mirrors of the identity provider's users."""
+
+from __future__ import annotations
+
+import asyncpg
+
+_COLUMNS = "id, provider, provider_user_id, email, name, created_at, updated_at"
+
+
+async def get(conn: asyncpg.Connection, user_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {_COLUMNS} FROM users WHERE id = $1", user_id)
+
+
+async def get_by_provider_id(conn: asyncpg.Connection, provider: str, provider_user_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM users WHERE provider = $1 AND provider_user_id = $2", provider, provider_user_id
+    )
+
+
+async def get_by_email(conn: asyncpg.Connection, email: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {_COLUMNS} FROM users WHERE email = $1", email)
+
+
+async def insert(conn: asyncpg.Connection, user_id: str, provider: str, provider_user_id: str, email: str,
+                 name: str | None) -> asyncpg.Record:
+    return await conn.fetchrow(
+        f"""INSERT INTO users (id, provider, provider_user_id, email, name) VALUES ($1, $2, $3, $4, $5)
+            RETURNING {_COLUMNS}""",
+        user_id, provider, provider_user_id, email, name,
+    )
+
+
+async def update_identity(conn: asyncpg.Connection, user_id: str, email: str, name: str | None) -> asyncpg.Record:
+    """The provider is the authority for email (and name when it has one)."""
+    return await conn.fetchrow(
+        f"""UPDATE users SET email = $2, name = COALESCE($3, name), updated_at = now()
+            WHERE id = $1 RETURNING {_COLUMNS}""",
+        user_id, email, name,
+    )
+
+
+async def update_name(conn: asyncpg.Connection, user_id: str, name: str | None) -> asyncpg.Record:
+    return await conn.fetchrow(
+        f"UPDATE users SET name = $2, updated_at = now() WHERE id = $1 RETURNING {_COLUMNS}", user_id, name
+    )
+
+
+async def delete(conn: asyncpg.Connection, user_id: str) -> None:
+    """Sessions, refresh tokens, PATs, memberships and the personal org go with it (FK cascades)."""
+    await conn.execute("DELETE FROM users WHERE id = $1", user_id)

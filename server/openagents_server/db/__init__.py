@@ -1,0 +1,1 @@
+"""Storage: connection pool, embedded PostgreSQL, migrations."""

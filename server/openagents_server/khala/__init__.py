@@ -1,0 +1,1 @@
+"""Khala: WebSocket sync. Ordered per-topic logs in PostgreSQL, replay then live tail, resume."""

@@ -1,0 +1,81 @@
+"""Who may connect and subscribe: token verification, compatibility window, topic ACL, Origin."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from openagents_proto.sync.domain import Hello
+from openagents_proto.sync.limits import PROTOCOL_VERSION
+
+from openagents_server.khala import codes
+from openagents_server.khala.codes import KhalaClose
+from openagents_server.khala.log import TopicState
+from openagents_server.khala.tokens import SigningKeys, SyncTokenClaims, SyncTokenError, verify_sync_token
+from openagents_server.khala.topics import Topic, TopicError, parse_topic
+
+__all__ = ["PROTOCOL_VERSION", "authenticate", "authorize", "check_compatibility", "origin_allowed", "parse_requested"]
+
+
+def authenticate(hello: Hello, keys: SigningKeys, now: int | None = None) -> SyncTokenClaims:
+    try:
+        return verify_sync_token(hello.sync_token, keys, now=now)
+    except SyncTokenError as exc:
+        raise KhalaClose(codes.UNAUTHORIZED, str(exc), reason=exc.reason, field="sync_token") from None
+
+
+def check_compatibility(
+    hello: Hello, *, min_build: str, max_build: str, min_schema: int, max_schema: int
+) -> None:
+    """Client build ids are sortable timestamps (``20260221T120000Z``); empty bounds are open."""
+    if hello.protocol_version != PROTOCOL_VERSION:
+        raise KhalaClose(codes.UPGRADE_REQUIRED, f"server speaks {PROTOCOL_VERSION}",
+                         reason="unsupported_protocol_version", field="protocol_version")
+    if not min_schema <= hello.schema_version <= max_schema:
+        raise KhalaClose(codes.UPGRADE_REQUIRED, f"schema_version must be within {min_schema}..{max_schema}",
+                         reason="unsupported_schema_version", field="schema_version")
+    if min_build and hello.client_build_id < min_build:
+        raise KhalaClose(codes.UPGRADE_REQUIRED, f"client build is older than {min_build}",
+                         reason="upgrade_required", field="client_build_id")
+    if max_build and hello.client_build_id > max_build:
+        raise KhalaClose(codes.UPGRADE_REQUIRED, f"client build is newer than {max_build}",
+                         reason="unsupported_client_build", field="client_build_id")
+
+
+def parse_requested(topics: Iterable[str]) -> list[Topic]:
+    parsed = []
+    for index, name in enumerate(topics):
+        try:
+            parsed.append(parse_topic(name))
+        except TopicError as exc:
+            raise KhalaClose(codes.BAD_SUBSCRIPTION, str(exc), reason="unknown_topic",
+                             field=f"subscribe.topics[{index}]") from None
+    return parsed
+
+
+def authorize(claims: SyncTokenClaims, topic: Topic, state: TopicState | None) -> None:
+    """Owner (user, or org for org topics; the recorded owner for run/worker topics) and scope."""
+    klass = topic.topic_class
+    if klass.scope not in claims.oa_sync_scopes:
+        raise KhalaClose(codes.FORBIDDEN_TOPIC, f"token lacks scope {klass.scope}", reason="missing_scope",
+                         field=topic.name)
+    if claims.oa_sync_topics and topic.name not in claims.oa_sync_topics:
+        raise KhalaClose(codes.FORBIDDEN_TOPIC, "topic is not among the token's granted topics",
+                         reason="topic_not_granted", field=topic.name)
+    if topic.owner_kind == "user":
+        allowed = topic.owner_id == claims.oa_user_id
+    elif topic.owner_kind == "org":
+        allowed = topic.owner_id == claims.oa_org_id
+    else:
+        allowed = state is not None and (
+            (state.owner_user_id is not None and state.owner_user_id == claims.oa_user_id)
+            or (state.owner_org_id is not None and state.owner_org_id == claims.oa_org_id)
+        )
+    if not allowed:
+        raise KhalaClose(codes.FORBIDDEN_TOPIC, "topic belongs to someone else", reason="not_owner", field=topic.name)
+
+
+def origin_allowed(origin: str | None, allowed: tuple[str, ...], public_origin: str) -> bool:
+    """Browsers always send Origin; native clients send none and are allowed."""
+    if origin is None:
+        return True
+    return origin in allowed or origin == public_origin

@@ -1,0 +1,125 @@
+"""``GET /sync/socket``: the WebSocket entry point, and the hub's life inside the app.
+
+The entry is thin: Origin and subprotocol checks, then a ``Connection`` runs the protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from litestar import Litestar
+from openagents_proto.sync import domain as d
+
+from openagents_server.khala import codec, codes
+from openagents_server.khala.auth import PROTOCOL_VERSION, origin_allowed
+from openagents_server.khala.connection import Connection, Limits
+from openagents_server.khala.fanout import Fanout, MemoryFanout, PostgresFanout
+from openagents_server.khala.hub import Hub
+from openagents_server.khala.retention import retention_loop
+from openagents_server.khala.tokens import SigningKeys
+from openagents_server.settings import Settings
+
+_log = structlog.get_logger("openagents.khala.gateway")
+SOCKET_PATH = "/sync/socket"
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(
+        hello_timeout=settings.khala_hello_timeout_ms / 1000,
+        heartbeat_interval=settings.khala_heartbeat_interval_ms / 1000,
+        idle_timeout=settings.khala_idle_timeout_ms / 1000,
+        outbound_queue_bytes=settings.khala_outbound_queue_bytes,
+        inbound_rate=settings.khala_inbound_rate_per_second,
+        inbound_burst=settings.khala_inbound_burst,
+        max_connections_per_user=settings.khala_max_connections_per_user,
+        min_client_build_id=settings.khala_min_client_build_id,
+        max_client_build_id=settings.khala_max_client_build_id,
+        min_schema_version=settings.khala_min_schema_version,
+        max_schema_version=settings.khala_max_schema_version,
+    )
+
+
+@asynccontextmanager
+async def khala_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """Start this process's hub (and its LISTEN connection) after the pool exists."""
+    settings: Settings = app.state.settings
+    fanout: Fanout = PostgresFanout(settings.database_url) if settings.khala_fanout == "postgres" else MemoryFanout()
+    hub = Hub(app.state.pool, fanout, poll_interval=settings.khala_head_check_interval_ms / 1000)
+    await hub.start()
+    app.state.khala_hub = hub
+    app.state.khala_keys = SigningKeys.parse(settings.sync_token_secret)
+    app.state.khala_limits = limits_from(settings)
+    pruner = asyncio.create_task(retention_loop(app.state.pool, settings.khala_retention_interval_ms / 1000))
+    try:
+        yield
+    finally:
+        pruner.cancel()
+        await hub.stop()
+
+
+class KhalaSocketApp:
+    """ASGI layer in front of the app: ``/sync/socket`` WebSockets go straight to Khala.
+
+    The socket is Khala's alone (binary frames, its own error model), so it skips Litestar's routing
+    and per-message send wrappers — on the fan-out hot path every wrapper costs a coroutine per
+    frame per socket. Everything else goes to ``inner`` unchanged.
+    """
+
+    def __init__(self, app: Litestar, inner: Any, path: str = SOCKET_PATH) -> None:
+        self.app = app
+        self.inner = inner
+        self.path = path
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket" and scope["path"] == self.path:
+            await serve_socket(self.app, scope, receive, send)
+            return
+        await self.inner(scope, receive, send)
+
+
+async def serve_socket(app: Litestar, scope: Any, asgi_receive: Any, asgi_send: Any) -> None:
+    first = await asgi_receive()
+    if first["type"] != "websocket.connect":
+        return
+    state = app.state
+    settings: Settings = state.settings
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+    origin = headers.get("origin")
+    if not origin_allowed(origin, settings.allowed_origins, settings.public_origin):
+        _log.info("khala_origin_refused", origin=origin)
+        await asgi_send({"type": "websocket.close", "code": 4003, "reason": "origin_not_allowed"})  # HTTP 403
+        return
+    offered = scope.get("subprotocols") or []
+    chosen = PROTOCOL_VERSION if PROTOCOL_VERSION in offered else None
+    await asgi_send({"type": "websocket.accept", "subprotocol": chosen, "headers": []})
+
+    async def send(frame: bytes) -> None:
+        await asgi_send({"type": "websocket.send", "bytes": frame, "text": None})
+
+    async def close(code: int, reason: str) -> None:
+        await asgi_send({"type": "websocket.close", "code": code, "reason": reason})
+
+    if chosen is None:
+        error = d.SyncError(code=d.SyncErrorCode.UPGRADE_REQUIRED,
+                            message=f"subprotocol_missing: offer the WebSocket subprotocol {PROTOCOL_VERSION}",
+                            close_code=codes.UPGRADE_REQUIRED.close_code, recovery=d.RecoveryHint.UPGRADE)
+        await send(codec.encode(error))
+        await close(codes.UPGRADE_REQUIRED.close_code, codes.UPGRADE_REQUIRED.code)
+        return
+
+    async def receive() -> bytes | str | None:
+        try:
+            message = await asgi_receive()
+        except OSError:
+            return None
+        if message["type"] != "websocket.receive":
+            return None  # websocket.disconnect
+        data = message.get("bytes")
+        return data if data is not None else message.get("text") or ""
+
+    connection = Connection(state.khala_hub, state.khala_keys, state.khala_limits, receive, send, close)
+    await connection.run()

@@ -1,0 +1,113 @@
+"""Khala's HTTP side: the snapshot (rehydrate) endpoint and the operator endpoints.
+
+``GET /api/sync/snapshot?topic=…`` (Bearer sync token, same ACL as SUBSCRIBE) returns the current
+projection of a topic — the latest version of every document — and the watermark to resume from.
+It serves every topic class; the class decides the ACL scope.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import FromQuery, JSONBody, QueryParameter
+
+from openagents_server.errors import ApiError
+from openagents_server.khala import auth, log
+from openagents_server.khala.codes import KhalaClose
+from openagents_server.khala.hub import Hub
+from openagents_server.khala.internal_auth import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from openagents_server.khala.metrics import NODE_STALE_SECONDS, merge
+from openagents_server.khala.snapshot import read_snapshot
+from openagents_server.khala.tokens import SigningKeys, SyncTokenError, verify_sync_token
+from openagents_server.settings import Settings
+
+SNAPSHOT_PAGE_MAX = 1000
+
+
+class PublishRequest(msgspec.Struct, forbid_unknown_fields=True):
+    topic: str
+    doc_key: str
+    payload: Any
+    kind: str = "upsert"
+    doc_version: int | None = None
+    idempotency_key: str | None = None
+    expected_previous_seq: int | None = None
+
+
+def _require_internal(request: Request[Any, Any, Any]) -> None:
+    settings: Settings = request.app.state.settings
+    if not verify(settings.internal_api_key, request.method, request.url.path,
+                  request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER)):
+        raise ApiError(401, "unauthorized", "a valid internal signature is required")
+
+
+class KhalaController(Controller):
+    path = "/api"
+    tags = ("khala",)  # type: ignore[assignment]
+
+    @get("/sync/snapshot")
+    async def snapshot(
+        self,
+        request: Request[Any, Any, Any],
+        topic: FromQuery[str],
+        after: Annotated[str | None, QueryParameter(description="next_cursor of the previous page")] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=SNAPSHOT_PAGE_MAX)] = 500,
+    ) -> dict[str, Any]:
+        """Current projection of ``topic`` and the watermark to resume from after applying it."""
+        header = request.headers.get("authorization", "")
+        if not header.lower().startswith("bearer "):
+            raise ApiError(401, "unauthorized", "send the sync token as Authorization: Bearer …")
+        keys: SigningKeys = request.app.state.khala_keys
+        try:
+            claims = verify_sync_token(header[7:].strip(), keys)
+        except SyncTokenError as exc:
+            raise ApiError(401, "unauthorized", str(exc), extra={"reason": exc.reason}) from None
+        pool = request.app.state.pool
+        try:
+            (parsed,) = auth.parse_requested([topic])
+            states = await log.topic_states(pool, [topic])
+            auth.authorize(claims, parsed, states.get(topic))
+        except KhalaClose as exc:
+            raise ApiError(403, "forbidden", exc.message, extra={"reason": exc.reason}) from None
+        try:
+            page = await read_snapshot(pool, parsed, after=after, limit=limit)
+        except ValueError as exc:
+            raise ApiError(422, "invalid_request", str(exc), errors={"after": [str(exc)]}) from None
+        return {"data": page}
+
+    @get("/internal/khala/metrics")
+    async def metrics(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
+        """Counters of the answering process (``node``), of every live node, and their totals.
+
+        Each process publishes its counters every 5 s (``khala_node_stats``); nodes silent for 30 s
+        are left out. Guarded by the internal signed key."""
+        _require_internal(request)
+        hub: Hub = request.app.state.khala_hub
+        await hub.publish_stats()
+        rows = await request.app.state.pool.fetch(
+            "SELECT stats FROM khala_node_stats WHERE updated_at > now() - make_interval(secs => $1) "
+            "ORDER BY node_id", NODE_STALE_SECONDS,
+        )
+        nodes = [r["stats"] for r in rows]
+        return {"data": {"node": hub.stats(), "nodes": nodes, "totals": merge(nodes)}}
+
+    @post("/internal/khala/publish", status_code=201)
+    async def publish(self, request: Request[Any, Any, Any], data: JSONBody[PublishRequest]) -> dict[str, Any]:
+        """Append one event (operators and load tests; product writes append in their own transaction)."""
+        _require_internal(request)
+        try:
+            async with log.unit_of_work(request.app.state.pool) as conn:
+                appended = await log.append(
+                    conn, data.topic, doc_key=data.doc_key, payload=data.payload, kind=data.kind,
+                    doc_version=data.doc_version, idempotency_key=data.idempotency_key,
+                    expected_previous_seq=data.expected_previous_seq,
+                )
+        except log.AppendError as exc:
+            raise ApiError(exc.status, exc.code, exc.message,
+                           extra={"reason": exc.reason, **{k: v for k, v in exc.details.items()}}) from None
+        # Wake this process's subscribers now; other processes hear the NOTIFY (a second wake-up is a no-op).
+        request.app.state.khala_hub.on_event(appended.topic, appended.seq)
+        return {"data": {"topic": appended.topic, "seq": appended.seq, "duplicate": appended.duplicate,
+                         "payload_hash": appended.payload_hash}}

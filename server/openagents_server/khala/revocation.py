@@ -1,0 +1,39 @@
+"""Session revocation as Khala sees it: the seam between the control service and the gateway.
+
+The control service calls :func:`revoke_sessions` inside the transaction that revokes the sessions.
+The rows make reconnecting with a token of a revoked session fail; the NOTIFY (delivered by
+PostgreSQL only after commit) tells every node to close that session's sockets with
+``reauth_required``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+#: PostgreSQL channel every Khala node listens on for revocations.
+REVOCATION_CHANNEL = "khala_revocations"
+
+
+async def revoke_sessions(conn: asyncpg.Connection, session_ids: Sequence[str], reason: str = "revoked") -> None:
+    ids = sorted(set(session_ids))
+    if not ids:
+        return
+    await conn.execute(
+        """
+        INSERT INTO khala_revoked_sessions (session_id, reason)
+        SELECT unnest($1::text[]), $2
+        ON CONFLICT (session_id) DO NOTHING
+        """,
+        ids, reason,
+    )
+    # NOTIFY payloads are limited to 8000 bytes: send ids in chunks.
+    for start in range(0, len(ids), 100):
+        await conn.execute("SELECT pg_notify($1, $2)", REVOCATION_CHANNEL, ",".join(ids[start:start + 100]))
+
+
+async def is_session_revoked(conn: asyncpg.Connection | asyncpg.Pool, session_id: str) -> bool:
+    return bool(
+        await conn.fetchval("SELECT 1 FROM khala_revoked_sessions WHERE session_id = $1", session_id)
+    )

@@ -1,0 +1,107 @@
+"""One connection's outbound queue: bounded in bytes, fair across topics, slow-consumer rule.
+
+Frames wait here until the socket accepts them (granian's send blocks once the kernel buffer is
+full). Live frames that would push the queue past ``max_bytes`` are refused and the caller evicts
+the client with ``slow_consumer``: nothing is lost, because the client resumes from its watermark
+and the log is durable. Replay never overflows: it waits for room instead (``wait_for_room``).
+
+Fairness: each topic has its own FIFO and the writer sends one frame per topic in turn, so a hot
+topic with thousands of frames queued delays a quiet topic's frame by at most one frame.
+Control frames (acks, heartbeats, errors) go first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable
+
+#: anchor: 1 MiB outbound buffer per connection (Centrifugo's default client queue size).
+DEFAULT_MAX_BYTES = 1024 * 1024
+
+
+class Writer:
+    def __init__(self, send: Callable[[bytes], Awaitable[None]], max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self._send = send
+        self.max_bytes = max_bytes
+        self.queued_bytes = 0
+        self._control: deque[bytes] = deque()
+        self._topics: OrderedDict[str, deque[bytes]] = OrderedDict()
+        self._wakeup = asyncio.Event()
+        self._room = asyncio.Event()
+        self._room.set()
+        self._closed = False
+        self.sent_frames = 0
+
+    def push_control(self, frame: bytes) -> None:
+        """Acks, heartbeats and errors: never refused (they are small and bounded in number)."""
+        if self._closed:
+            return
+        self._control.append(frame)
+        self.queued_bytes += len(frame)
+        self._wakeup.set()
+
+    def push(self, topic: str, frame: bytes) -> bool:
+        """Queue a topic frame; False means the queue is full and the client must be evicted."""
+        if self._closed:
+            return True
+        if self.queued_bytes + len(frame) > self.max_bytes and self.queued_bytes > 0:
+            return False
+        queue = self._topics.get(topic)
+        if queue is None:
+            queue = self._topics[topic] = deque()
+        queue.append(frame)
+        self.queued_bytes += len(frame)
+        if self.queued_bytes >= self.max_bytes // 2:
+            self._room.clear()
+        self._wakeup.set()
+        return True
+
+    async def wait_for_room(self) -> None:
+        """Block until at most half the queue is used (replay pacing)."""
+        await self._room.wait()
+
+    def _next(self) -> bytes | None:
+        if self._control:
+            return self._control.popleft()
+        while self._topics:
+            topic, queue = self._topics.popitem(last=False)
+            if not queue:
+                continue
+            frame = queue.popleft()
+            if queue:
+                self._topics[topic] = queue  # to the back of the line: round robin
+            return frame
+        return None
+
+    async def run(self) -> None:
+        """Send until ``close``; returns when closed or raises what the socket raised."""
+        while not self._closed:
+            frame = self._next()
+            if frame is None:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            await self._send(frame)
+            self.sent_frames += 1
+            self.queued_bytes -= len(frame)
+            if self.queued_bytes < self.max_bytes // 2:
+                self._room.set()
+
+    async def flush(self, timeout: float) -> None:
+        """Wait until the queue is empty (used before a graceful close)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while (self._control or any(self._topics.values())) and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+
+    async def send_now(self, frame: bytes) -> None:
+        """Send bypassing the queue (only after ``close``, when no writer task runs)."""
+        await self._send(frame)
+
+    def close(self) -> None:
+        self._closed = True
+        self._control.clear()
+        self._topics.clear()
+        self._room.set()
+        self._wakeup.set()

@@ -1,0 +1,78 @@
+"""``openagents serve``: database up, migrations applied, then granian in front of the app.
+
+granian runs as a child process so ``--workers N`` works; this process owns the embedded
+PostgreSQL and stops it after granian exits, on Ctrl-C or SIGTERM alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from types import FrameType
+
+import asyncpg
+from rich.console import Console
+
+from openagents_server.db.migrate import apply_migrations
+from openagents_server.db.resolve import database_dsn
+from openagents_server.settings import Settings
+
+console = Console(stderr=True)
+
+
+async def migrate(dsn: str) -> list[str]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        with console.status("applying migrations…"):
+            applied = await apply_migrations(
+                conn, on_step=lambda m: console.print(f"  applied [bold]{m.version:04d}_{m.name}[/]")
+            )
+        return [f"{m.version:04d}_{m.name}" for m in applied]
+    finally:
+        await conn.close()
+
+
+def granian_command(settings: Settings) -> list[str]:
+    return [
+        sys.executable, "-m", "granian",
+        "--interface", "asgi",
+        "--loop", "uvloop",
+        "--host", settings.host,
+        "--port", str(settings.port),
+        "--workers", str(settings.workers),
+        "--ws",
+        "--log-level", "warning",
+        "--factory", "openagents_server.app:create_app_from_env",
+    ]
+
+
+def serve(settings: Settings) -> int:
+    with console.status("starting PostgreSQL…" if settings.uses_embedded_database else "connecting…"):
+        ctx = database_dsn(settings)
+        dsn = ctx.__enter__()
+    try:
+        asyncio.run(migrate(dsn))
+        env = {**os.environ, "OPENAGENTS_DATABASE_URL": dsn,
+               "OPENAGENTS_PORT": str(settings.port), "OPENAGENTS_HOST": settings.host,
+               "OPENAGENTS_WORKERS": str(settings.workers)}
+        console.print(f"serving on [bold]http://{settings.host}:{settings.port}[/] "
+                      f"({settings.workers} worker{'s' if settings.workers > 1 else ''})")
+        child = subprocess.Popen(granian_command(settings), env=env)
+
+        def forward(signum: int, _frame: FrameType | None) -> None:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
+
+        signal.signal(signal.SIGINT, forward)
+        signal.signal(signal.SIGTERM, forward)
+        while True:
+            try:
+                return child.wait()
+            except KeyboardInterrupt:  # pragma: no cover - signal handler forwards instead
+                continue
+    finally:
+        with console.status("stopping PostgreSQL…"):
+            ctx.__exit__(None, None, None)

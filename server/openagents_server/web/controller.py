@@ -1,0 +1,43 @@
+"""``GET /api/web/client``: what the shell needs to know about its delivery (the build this device
+is served, the kill switch, how often to look for updates). The shell's first request: it also
+tells the shell whether it is online and, through the gate, whether its build is still accepted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get
+
+from openagents_server.web.repository import Rollout
+
+
+class ClientInfo(msgspec.Struct, kw_only=True):
+    build_id: str | None
+    canary: bool
+    killswitch: bool
+    update_check_seconds: int
+    compatibility: dict[str, Any] | None
+
+
+class ClientInfoResponse(msgspec.Struct):
+    data: ClientInfo
+
+
+class WebClientController(Controller):
+    path = "/api/web"
+    tags = ["web"]  # noqa: RUF012 - Litestar reads it as is
+
+    @get("/client", summary="Delivery information for the web shell", cache=False)
+    async def client(self, request: Request[Any, Any, Any]) -> ClientInfoResponse:
+        hosting = request.app.state.web
+        choice = request.scope.get("state", {}).get("oa_web_choice")
+        rollout: Rollout = await hosting.rollout.get(request.app.state.pool)
+        bundle = choice.bundle if choice else None
+        return ClientInfoResponse(ClientInfo(
+            build_id=bundle.build_id if bundle else None,
+            canary=bool(choice and choice.canary),
+            killswitch=rollout.killswitch,
+            update_check_seconds=request.app.state.settings.shell_update_check_seconds,
+            compatibility=msgspec.to_builtins(bundle.manifest.compatibility) if bundle else None,
+        ))

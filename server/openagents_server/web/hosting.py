@@ -1,0 +1,288 @@
+"""The web layer in front of the Litestar router (plain ASGI, so static bytes cost no routing):
+
+* ``/assets/*`` — content-hashed files of any deployed bundle: immutable caching, strong ETags,
+  304s, precompressed br/gzip by ``Accept-Encoding``; unknown names → JSON 404.
+* ``/sw.js``, ``/manifest.json`` — the client's bundle's, ``no-cache`` (the kill switch swaps sw.js).
+* every other GET/HEAD the router has no route for → the bundle's ``index.html`` (``/api/*`` never).
+* every response carries ``x-oa-build-id`` (the bundle this client is served);
+* ``/api/*`` requests that name their build (``x-oa-client-build``) outside the window → 426.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from openagents_server.errors import envelope
+from openagents_server.settings import Settings
+from openagents_server.web.bundles import BundleStore, StoredFile, Variant
+from openagents_server.web.compat import CLIENT_BUILD_HEADER, evaluate
+from openagents_server.web.headers import (
+    ASSET_HEADERS,
+    BUILD_HEADER,
+    COHORT_COOKIE,
+    NO_CACHE_HEADERS,
+    cohort_cookie,
+    shell_headers,
+)
+from openagents_server.web.killswitch import KILL_SWITCH_ETAG, KILL_SWITCH_JS
+from openagents_server.web.rollout import (
+    Choice,
+    RolloutCache,
+    choose_bundle,
+    new_cohort_key,
+    valid_cohort_key,
+)
+
+#: Paths that never fall back to the shell (their unknown paths stay JSON 404s).
+NON_SHELL_PREFIXES = ("/api/", "/sync/", "/internal/", "/assets/")
+NON_SHELL_EXACT = frozenset({"/api", "/sync", "/internal", "/assets"})
+#: Files up to this size are kept in memory; larger ones are sent by the server (pathsend).
+MEMORY_FILE_LIMIT = 256 * 1024
+MEMORY_TOTAL_LIMIT = 64 * 1024 * 1024
+STATE_KEY = "oa_web_choice"
+_PATHSEND: ContextVar[bool] = ContextVar("oa_pathsend", default=False)
+
+
+def _header_map(scope: Scope) -> dict[bytes, bytes]:
+    wanted = (b"accept-encoding", b"if-none-match", b"cookie", CLIENT_BUILD_HEADER.encode())
+    return {k: v for k, v in scope.get("headers", []) if k in wanted}
+
+
+def accepted_encodings(value: bytes | None) -> frozenset[str]:
+    out = set()
+    for part in (value or b"").decode("latin-1").split(","):
+        token, _, params = part.strip().partition(";")
+        q = params.strip()
+        if q.startswith("q="):
+            try:
+                if float(q[2:]) <= 0:
+                    continue
+            except ValueError:
+                continue
+        if token:
+            out.add(token.strip().lower())
+    return frozenset(out)
+
+
+def etag_matches(if_none_match: bytes | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    value = if_none_match.decode("latin-1").strip()
+    if value == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in value.split(","))
+
+
+def read_cookie(header: bytes | None, name: str) -> str | None:
+    if not header:
+        return None
+    for part in header.decode("latin-1").split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None
+
+
+def is_shell_path(path: str) -> bool:
+    return not (path.startswith(NON_SHELL_PREFIXES) or path in NON_SHELL_EXACT)
+
+
+class _Bodies:
+    """A bounded in-memory cache of small file bodies (content-hashed files never change)."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[Path, bytes] = OrderedDict()
+        self._total = 0
+
+    def get(self, path: Path) -> bytes:
+        body = self._items.get(path)
+        if body is not None:
+            self._items.move_to_end(path)
+            return body
+        body = path.read_bytes()
+        if len(body) <= MEMORY_FILE_LIMIT:
+            self._items[path] = body
+            self._total += len(body)
+            while self._total > MEMORY_TOTAL_LIMIT:
+                _, old = self._items.popitem(last=False)
+                self._total -= len(old)
+        return body
+
+
+class WebHosting:
+    def __init__(self, app: ASGIApp, litestar: Litestar, settings: Settings) -> None:
+        self.app = app
+        self.litestar = litestar
+        self.store = BundleStore(Path(settings.bundles_dir))
+        self.rollout = RolloutCache()
+        self.settings = settings
+        self.secure_cookies = settings.public_origin.startswith("https://")
+        self._bodies = _Bodies()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        method: str = scope["method"]
+        _PATHSEND.set("http.response.pathsend" in (scope.get("extensions") or {}))
+        headers = _header_map(scope)
+        pool = getattr(self.litestar.state, "pool", None)
+        rollout = await self.rollout.get(pool)
+        # The cohort only matters while a canary runs.
+        cookie_key = read_cookie(headers.get(b"cookie"), COHORT_COOKIE) if rollout.canary_build_id else None
+        if not valid_cohort_key(cookie_key):
+            cookie_key = None  # a device without a key is served the active bundle until it gets one
+        choice = choose_bundle(rollout, self.store, cookie_key)
+        build_id = choice.bundle.build_id.encode() if choice.bundle else b""
+        get_like = method in ("GET", "HEAD")
+
+        if path.startswith("/assets/"):
+            await self._asset(send, path[len("/assets/"):], method, headers, build_id)
+            return
+        if get_like and path == "/sw.js":
+            await self._bundle_file(send, choice, "sw.js", method, headers, build_id, rollout.killswitch)
+            return
+        if get_like and path == "/manifest.json":
+            await self._bundle_file(send, choice, "manifest.json", method, headers, build_id, False)
+            return
+        if path.startswith("/api/") and choice.bundle is not None and CLIENT_BUILD_HEADER.encode() in headers:
+            client = headers[CLIENT_BUILD_HEADER.encode()].decode("latin-1")
+            verdict = evaluate(choice.bundle.manifest.compatibility, client,
+                               known_builds=frozenset(self.store.bundles()))
+            if not verdict.accepted:
+                await self._upgrade_required(send, verdict.code or "upgrade_required", client, choice, build_id)
+                return
+
+        scope.setdefault("state", {})[STATE_KEY] = choice
+        shell_candidate = get_like and is_shell_path(path)
+        swallowed = False
+
+        async def send_with_build(message: Message) -> None:
+            nonlocal swallowed
+            if message["type"] == "http.response.start":
+                if shell_candidate and message["status"] == 404:
+                    swallowed = True  # no route: this is a page of the shell
+                    return
+                if build_id:
+                    message = {**message, "headers": [*message.get("headers", []), (BUILD_HEADER, build_id)]}
+            elif swallowed:
+                return
+            await send(message)
+
+        await self.app(scope, receive, send_with_build)
+        if swallowed:
+            new_key = None
+            if not valid_cohort_key(read_cookie(headers.get(b"cookie"), COHORT_COOKIE)):
+                # First visit: mint the device's cohort key; its bundle follows from that key.
+                new_key = new_cohort_key()
+                choice = choose_bundle(rollout, self.store, new_key)
+                build_id = choice.bundle.build_id.encode() if choice.bundle else b""
+            await self._shell(send, choice, method, headers, build_id, new_key)
+
+    # ---- responses -------------------------------------------------------------------------
+    async def _send(self, send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes = b"",
+                    method: str = "GET", file: Variant | None = None) -> None:
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        if method == "HEAD" or status == 304:
+            await send({"type": "http.response.body", "body": b""})
+        elif file is not None and file.size > MEMORY_FILE_LIMIT:
+            if _PATHSEND.get():
+                # granian sends the file itself (ASGI pathsend extension): no bytes through Python.
+                await send({"type": "http.response.pathsend", "path": str(file.path)})
+            else:
+                await self._stream(send, file.path)
+        else:
+            await send({"type": "http.response.body", "body": body})
+
+    async def _stream(self, send: Send, path: Path) -> None:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    def _file_headers(self, stored: StoredFile, variant: Variant, base: list[tuple[bytes, bytes]],
+                      build_id: bytes) -> list[tuple[bytes, bytes]]:
+        headers = [
+            (b"content-type", stored.content_type.encode()),
+            (b"content-length", str(variant.size).encode()),
+            (b"etag", variant.etag.encode()),
+            *base,
+        ]
+        if variant.encoding:
+            headers.append((b"content-encoding", variant.encoding.encode()))
+        if build_id:
+            headers.append((BUILD_HEADER, build_id))
+        return headers
+
+    async def _serve_stored(self, send: Send, stored: StoredFile, method: str, headers: dict[bytes, bytes],
+                            base: list[tuple[bytes, bytes]], build_id: bytes) -> None:
+        variant = stored.select(accepted_encodings(headers.get(b"accept-encoding")))
+        out = self._file_headers(stored, variant, base, build_id)
+        if etag_matches(headers.get(b"if-none-match"), variant.etag):
+            out = [(k, v) for k, v in out if k not in (b"content-length", b"content-type", b"content-encoding")]
+            await self._send(send, 304, out)
+            return
+        body = b"" if method == "HEAD" or variant.size > MEMORY_FILE_LIMIT else self._bodies.get(variant.path)
+        await self._send(send, 200, out, body, method, variant)
+
+    async def _asset(self, send: Send, rel: str, method: str, headers: dict[bytes, bytes], build_id: bytes) -> None:
+        stored = self.store.asset(rel) if method in ("GET", "HEAD") else None
+        if stored is None:
+            status, code, message = (404, "not_found", "Not found.") if method in ("GET", "HEAD") else \
+                (405, "method_not_allowed", f"Method {method} is not allowed here.")
+            await self._json(send, status, envelope(code, message), build_id)
+            return
+        await self._serve_stored(send, stored, method, headers, ASSET_HEADERS, build_id)
+
+    async def _bundle_file(self, send: Send, choice: Choice, name: str, method: str, headers: dict[bytes, bytes],
+                           build_id: bytes, killswitch: bool) -> None:
+        if killswitch and name == "sw.js":
+            out = [(b"content-type", b"text/javascript; charset=utf-8"),
+                   (b"content-length", str(len(KILL_SWITCH_JS)).encode()),
+                   (b"etag", KILL_SWITCH_ETAG.encode()), *NO_CACHE_HEADERS]
+            if build_id:
+                out.append((BUILD_HEADER, build_id))
+            await self._send(send, 200, out, KILL_SWITCH_JS, method)
+            return
+        if choice.bundle is None:
+            await self._json(send, 404, envelope("not_found", "No shell bundle is deployed."), build_id)
+            return
+        await self._serve_stored(send, choice.bundle.files[name], method, headers, NO_CACHE_HEADERS, build_id)
+
+    async def _shell(self, send: Send, choice: Choice, method: str, headers: dict[bytes, bytes], build_id: bytes,
+                     new_key: str | None) -> None:
+        if choice.bundle is None:
+            body = (b"<!doctype html><meta charset=utf-8><title>OpenAgents</title>"
+                    b"<p>No shell bundle is deployed on this server. Run <code>openagents build</code>.</p>")
+            await self._send(send, 503, [(b"content-type", b"text/html; charset=utf-8"),
+                                         (b"content-length", str(len(body)).encode()), *shell_headers()],
+                             body, method)
+            return
+        base = list(choice.bundle.shell_headers)
+        if new_key:
+            base.append((b"set-cookie", cohort_cookie(new_key, self.secure_cookies)))
+        await self._serve_stored(send, choice.bundle.files["index.html"], method, headers, base, build_id)
+
+    async def _upgrade_required(self, send: Send, code: str, client: str, choice: Choice, build_id: bytes) -> None:
+        assert choice.bundle is not None
+        window = choice.bundle.manifest.compatibility
+        body = envelope(code, "This client build is no longer supported; reload to update.",
+                        upgrade_required=True, client_build_id=client[:64],
+                        min_client_build_id=window.min_client_build_id, build_id=choice.bundle.build_id)
+        await self._json(send, 426, body, build_id)
+
+    async def _json(self, send: Send, status: int, body: dict[str, Any], build_id: bytes) -> None:
+        data = json.dumps(body, separators=(",", ":")).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
+                   (b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store")]
+        if build_id:
+            headers.append((BUILD_HEADER, build_id))
+        await self._send(send, status, headers, data)

@@ -1,0 +1,119 @@
+"""Rollout operations (used by ``openagents bundle …``): validate against the bundles on this
+node's disk, write the rollout in one transaction, audit it. Nodes pick the change up within the
+rollout cache's TTL (~1 s) with no restart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from openagents_server.audit import audit
+from openagents_server.web import repository as repo
+from openagents_server.web.bundles import BundleStore, LocalBundle
+from openagents_server.web.repository import Rollout
+
+
+class RolloutError(Exception):
+    """An operation that cannot be done, with a message for the operator."""
+
+
+@dataclass(frozen=True)
+class BundleRow:
+    build_id: str
+    on_disk: bool
+    registered: bool
+    active: bool
+    canary: bool
+    size_bytes: int
+    br_bytes: int
+
+
+class RolloutService:
+    def __init__(self, conn: asyncpg.Connection, store: BundleStore) -> None:
+        self.conn = conn
+        self.store = store
+
+    def _resolve(self, build_id: str) -> LocalBundle:
+        matches = self.store.resolve(build_id)
+        if not matches:
+            known = ", ".join(sorted(self.store.bundles())) or "none"
+            raise RolloutError(f"no bundle {build_id!r} in {self.store.root} (bundles here: {known})")
+        if len(matches) > 1:
+            raise RolloutError(f"{build_id!r} is ambiguous: {', '.join(matches)}")
+        bundle = self.store.get(matches[0])
+        assert bundle is not None
+        return bundle
+
+    async def state(self) -> Rollout:
+        return await repo.fetch_rollout(self.conn)
+
+    async def activate(self, build_id: str) -> tuple[Rollout, str | None]:
+        bundle = self._resolve(build_id)
+        async with self.conn.transaction():
+            current = await repo.lock_rollout(self.conn)
+            if current.active_build_id == bundle.build_id:
+                return current, current.active_build_id
+            await repo.register_bundle(self.conn, bundle.build_id, bundle.manifest_dict)
+            rollout = await repo.push_activation(self.conn, bundle.build_id, current)
+            await audit(self.conn, "web.bundle.activated",
+                        attributes={"build_id": bundle.build_id, "previous": current.active_build_id})
+        return rollout, current.active_build_id
+
+    async def rollback(self) -> tuple[str, str]:
+        async with self.conn.transaction():
+            await repo.lock_rollout(self.conn)
+            moved = await repo.pop_activation(self.conn)
+            if moved is None:
+                raise RolloutError("nothing to roll back to: fewer than two activations on record")
+            if self.store.get(moved[1]) is None:
+                raise RolloutError(f"cannot roll back to {moved[1]}: it is not on this node's disk")
+            await audit(self.conn, "web.bundle.rolled_back", attributes={"from": moved[0], "to": moved[1]})
+        return moved
+
+    async def canary(self, build_id: str, percent: int) -> Rollout:
+        if not 1 <= percent <= 100:
+            raise RolloutError("the canary percentage must be between 1 and 100")
+        bundle = self._resolve(build_id)
+        async with self.conn.transaction():
+            current = await repo.lock_rollout(self.conn)
+            if current.active_build_id == bundle.build_id:
+                raise RolloutError(f"{bundle.build_id} is already the active bundle")
+            await repo.register_bundle(self.conn, bundle.build_id, bundle.manifest_dict)
+            rollout = await repo.set_canary(self.conn, bundle.build_id, percent)
+            await audit(self.conn, "web.bundle.canary", attributes={"build_id": bundle.build_id, "percent": percent})
+        return rollout
+
+    async def clear_canary(self) -> Rollout:
+        async with self.conn.transaction():
+            await repo.lock_rollout(self.conn)
+            rollout = await repo.set_canary(self.conn, None, 0)
+            await audit(self.conn, "web.bundle.canary_cleared")
+        return rollout
+
+    async def killswitch(self, on: bool) -> Rollout:
+        async with self.conn.transaction():
+            await repo.lock_rollout(self.conn)
+            rollout = await repo.set_killswitch(self.conn, on)
+            await audit(self.conn, "web.service_worker.killswitch", attributes={"on": on})
+        return rollout
+
+    async def rows(self) -> list[BundleRow]:
+        rollout = await self.state()
+        registered = {b.build_id for b in await repo.registered_bundles(self.conn)}
+        self.store.rescan()
+        local = self.store.bundles()
+        effective_active = rollout.active_build_id or (max(local) if local else None)
+        out = []
+        for build_id in sorted(set(local) | registered):
+            bundle = local.get(build_id)
+            out.append(BundleRow(
+                build_id=build_id,
+                on_disk=bundle is not None,
+                registered=build_id in registered,
+                active=build_id == effective_active,
+                canary=build_id == rollout.canary_build_id,
+                size_bytes=sum(a.size for a in bundle.manifest.assets) if bundle else 0,
+                br_bytes=sum(a.br for a in bundle.manifest.assets) if bundle else 0,
+            ))
+        return out

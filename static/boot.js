@@ -1,0 +1,242 @@
+// boot.js — the thin host shim: progress, Pyodide boot, service worker, update bridge.
+// No product logic lives here; it hands control to the Python shell (openagents_shell.entry).
+const cfg = JSON.parse(document.getElementById("oa-boot-config").textContent);
+const $ = (id) => document.getElementById(id);
+const BUILD = cfg.build_id;
+const BUILD_HEADER = "x-oa-build-id";
+const CLIENT_BUILD_HEADER = "x-oa-client-build";
+const RELOAD_GUARD = "oa-upgrade-reloads";
+document.documentElement.classList.add("oa-booting");
+performance.mark("oa-boot-start");
+
+// ---- progress: downloads (decoded bytes of the pinned runtime files) then init steps ----------
+const DOWNLOAD_SHARE = 80;
+const expected = cfg.sizes || {};
+const totalBytes = Object.values(expected).reduce((a, b) => a + b, 0) || 1;
+let loadedBytes = 0;
+let stepValue = 0;
+function paintProgress(label) {
+  const dl = Math.min(1, loadedBytes / totalBytes) * DOWNLOAD_SHARE;
+  const value = Math.max(stepValue, Math.round(dl));
+  const bar = $("oa-progress");
+  if (bar) { bar.value = value; bar.textContent = value + "%"; }
+  if (label) $("oa-progress-label").textContent = label;
+}
+function step(value, label) { stepValue = Math.max(stepValue, value); paintProgress(label); }
+
+// A boot that makes no progress for this long is reported, never left as an endless bar.
+const STALL_MS = 30000;
+let booted = false;
+let failed = false;
+let lastProgress = performance.now();
+let lastValue = -1;
+const watchdog = setInterval(() => {
+  const now = performance.now();
+  const value = loadedBytes + stepValue;
+  if (value !== lastValue) { lastValue = value; lastProgress = now; return; }
+  if (!booted && now - lastProgress > STALL_MS) fail(new Error("Loading stopped making progress. Check your connection and retry."));
+}, 1000);
+function fail(err) {
+  if (failed || booted) return;
+  failed = true;
+  clearInterval(watchdog);
+  showError(err);
+}
+
+// Count bytes of a clone, so the original response (and V8's wasm code cache keyed on its URL)
+// is untouched.
+const nativeFetch = globalThis.fetch.bind(globalThis);
+globalThis.fetch = async (input, init) => {
+  // Pyodide passes URL objects, Emscripten strings; Request objects carry .url.
+  const path = new URL(input instanceof Request ? input.url : String(input), location.href).pathname;
+  let resp;
+  try {
+    resp = await nativeFetch(input, init);
+  } catch (e) {
+    if (expected[path] && !booted) fail(new Error("Could not download " + path.split("/").pop() + ": " + e.message));
+    throw e;
+  }
+  // Pyodide does not always reject when its runtime cannot be fetched (it logs and hangs): fail
+  // fast and readably instead.
+  if (expected[path] && !resp.ok && !booted) {
+    fail(new Error("Could not download " + path.split("/").pop() + " (HTTP " + resp.status + ")"));
+  }
+  if (expected[path] && resp.ok && resp.body) {
+    const reader = resp.clone().body.getReader();
+    (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        loadedBytes += value.byteLength;
+        paintProgress();
+      }
+    })().catch(() => {});
+  }
+  return resp;
+};
+
+function showError(err) {
+  const msg = (err && (err.message || String(err))) || "unknown error";
+  console.warn("openagents boot failed:", err);
+  window.__error = msg;
+  $("oa-boot").hidden = true;
+  $("oa-app").hidden = true;
+  $("oa-error-message").textContent = navigator.onLine === false
+    ? "You appear to be offline and this version is not cached yet. (" + msg + ")"
+    : msg;
+  $("oa-error").hidden = false;
+}
+$("oa-retry").addEventListener("click", () => location.reload());
+
+// ---- service worker and updates ------------------------------------------------------------------
+const listeners = new Set();
+let updateReady = false;
+let skewDetected = false;
+let registration = null;
+let online = true;
+
+function notify() { for (const cb of listeners) { try { cb(); } catch (e) { console.warn(e); } } }
+function markWaiting(worker) {
+  // A worker that installs while another one controls this page is an update; the very first
+  // install (no controller yet) activates at once and is not.
+  if (!worker || !navigator.serviceWorker.controller) return;
+  const ready = () => { if (worker.state === "installed" && registration && registration.waiting === worker) { updateReady = true; notify(); } };
+  worker.addEventListener("statechange", ready);
+  ready();
+}
+// Registered after the first frame (it must not compete with the boot downloads), and only when
+// the server says the kill switch is off; offline, the existing registration is adopted as is.
+async function registerWorker(info) {
+  if (!cfg.service_worker || !("serviceWorker" in navigator)) return;
+  try {
+    if (info && info.killswitch) {
+      // Fetch the kill-switch worker now rather than at the browser's next update check.
+      const old = await navigator.serviceWorker.getRegistration("/");
+      if (old) old.update().catch(() => {});
+      return;
+    }
+    registration = info
+      ? await navigator.serviceWorker.register(cfg.service_worker, { scope: "/" })
+      : (await navigator.serviceWorker.getRegistration("/")) || null;
+    if (!registration) return;
+    if (registration.waiting) markWaiting(registration.waiting);
+    registration.addEventListener("updatefound", () => markWaiting(registration.installing));
+  } catch (e) {
+    console.warn("service worker registration failed", e);
+  }
+}
+async function checkForUpdate() {
+  if (registration) {
+    try { await registration.update(); } catch (e) { /* offline: keep running from cache */ }
+  }
+}
+function observeBuild(resp) {
+  const served = resp.headers.get(BUILD_HEADER);
+  if (served && served !== BUILD && !skewDetected) {
+    skewDetected = true;
+    if (registration) checkForUpdate(); else { updateReady = true; notify(); }
+  }
+}
+// Apply a pending update by loading `url` as a full navigation (never mid-action: the shell calls
+// this only from a navigation or from the user's "reload now").
+async function applyUpdate(url) {
+  const waiting = registration && registration.waiting;
+  if (waiting) {
+    const changed = new Promise((res) => {
+      navigator.serviceWorker.addEventListener("controllerchange", res, { once: true });
+      setTimeout(res, 2000);
+    });
+    waiting.postMessage({ type: "SKIP_WAITING" });
+    await changed;
+  }
+  location.assign(url || location.href);
+}
+// The shell's HTTP bridge: same-origin JSON with the client build, skew detection, and the
+// compatibility gate (426 → reload once into the current bundle).
+async function apiFetch(path, options = {}) {
+  const headers = new Headers(options.headers || {});
+  headers.set(CLIENT_BUILD_HEADER, BUILD);
+  let resp;
+  try {
+    resp = await nativeFetch(path, { ...options, headers, credentials: "same-origin" });
+  } catch (e) {
+    setOnline(false);
+    throw e;
+  }
+  setOnline(true);
+  observeBuild(resp);
+  if (resp.status === 426) {
+    const n = Number(sessionStorage.getItem(RELOAD_GUARD) || "0");
+    if (n < 2) {
+      sessionStorage.setItem(RELOAD_GUARD, String(n + 1));
+      await applyUpdate(location.href);
+    }
+  }
+  return resp;
+}
+function setOnline(value) { if (online !== value) { online = value; notify(); } }
+window.addEventListener("online", () => { checkForUpdate(); probe(); });
+window.addEventListener("offline", () => setOnline(false));
+async function probe() {
+  try {
+    const r = await apiFetch("/api/web/client", { signal: AbortSignal.timeout(5000) });
+    if (r.ok) {
+      sessionStorage.removeItem(RELOAD_GUARD);
+      const body = await r.json();
+      return body.data;
+    }
+  } catch (e) { /* offline */ }
+  return null;
+}
+
+const host = {
+  buildId: BUILD,
+  isOnline: () => online,
+  updateReady: () => updateReady,
+  subscribe: (cb) => { listeners.add(cb); },
+  applyUpdate,
+  checkForUpdate,
+  fetch: apiFetch,
+  progress: step,
+};
+window.oaHost = host;
+
+async function boot() {
+  step(2, "Loading runtime…");
+  const probed = probe();
+  // Let the skeleton and the progress bar paint before compiling 1.3 MB of runtime JS.
+  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  const { loadPyodide } = await import(cfg.runtime + "pyodide.mjs");
+  performance.mark("pyodide-mjs-loaded");
+  const pyodide = await loadPyodide({
+    indexURL: new URL(cfg.runtime, location.href).href,
+    lockFileURL: new URL(cfg.lock, location.href).href,
+    packages: cfg.packages,
+  });
+  performance.mark("py-ready");
+  step(DOWNLOAD_SHARE + 8, "Starting the shell…");
+  const entry = pyodide.pyimport(cfg.entry);
+  step(DOWNLOAD_SHARE + 15, "Rendering…");
+  const info = await probed;
+  entry.start(host);
+  if (failed) return;
+  booted = true;
+  clearInterval(watchdog);
+  step(100, "Ready");
+  $("oa-boot").hidden = true;
+  $("oa-app").hidden = false;
+  document.documentElement.classList.remove("oa-booting");
+  performance.mark("app-ready");
+  window.__appReady = performance.now();
+  // The app's other wheels (msgspec, protobuf) are in the lock; load them now, after the first frame.
+  const deferred = pyodide.loadPackage(cfg.deferred_packages || [], { messageCallback: () => {} })
+    .then(() => performance.mark("deferred-packages-loaded"))
+    .catch((e) => console.error("loading " + (cfg.deferred_packages || []).join(", ") + " failed", e));
+  host.packagesReady = () => deferred;
+  await registerWorker(info);
+  const every = (info && info.update_check_seconds) || 0;
+  if (every > 0) setInterval(checkForUpdate, every * 1000);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) checkForUpdate(); });
+}
+
+boot().catch(fail);

@@ -1,0 +1,96 @@
+// sw.js — one cache per build holding its pinned assets; network-first navigations with the cached
+// shell as the offline fallback; cache-first content-hashed assets. `openagents build` prepends
+// `self.OA_BUNDLE = {build_id, cache, pinned, shell}` so every build's worker differs byte-wise,
+// which is what makes the browser install it as an update.
+const B = self.OA_BUNDLE;
+const PREFIX = "oa-build-";
+const META_CACHE = "oa-meta";
+const META_KEY = "/__oa/builds.json";
+const SHELL_KEY = "/__oa/shell.html";
+const KEEP_BUILDS = 3; // this build plus two previous ones, so a rollback is served from cache
+
+self.addEventListener("install", (event) => {
+  // Precache in the background; stay waiting until the page asks (next navigation or prompt).
+  event.waitUntil(precache());
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "SKIP_WAITING") self.skipWaiting();
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    const builds = [B.build_id, ...(await readBuilds()).filter((b) => b !== B.build_id)].slice(0, KEEP_BUILDS);
+    await writeBuilds(builds);
+    for (const name of await caches.keys()) {
+      if (name.startsWith(PREFIX) && !builds.includes(name.slice(PREFIX.length))) await caches.delete(name);
+    }
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener("fetch", (event) => {
+  const req = event.request;
+  if (req.method !== "GET") return;
+  const url = new URL(req.url);
+  if (url.origin !== self.location.origin) return;
+  if (req.mode === "navigate") {
+    event.respondWith(navigate(req));
+  } else if (url.pathname.startsWith("/assets/")) {
+    event.respondWith(asset(req));
+  }
+  // Everything else (/api, /sync, /sw.js, /manifest.json) goes to the network untouched.
+});
+
+async function precache() {
+  const cache = await caches.open(B.cache);
+  const shell = await fetch(B.shell, { cache: "no-store", credentials: "same-origin" });
+  if (!shell.ok || shell.headers.get("x-oa-build-id") !== B.build_id) {
+    // The server switched bundles while we installed: give up; the next update check retries.
+    throw new Error("version skew while installing " + B.build_id);
+  }
+  await cache.put(SHELL_KEY, shell);
+  await Promise.all(B.pinned.map(async (path) => {
+    if (await cache.match(path)) return;
+    let resp = await caches.match(path); // same content-hashed name in an older build's cache
+    if (!resp) {
+      resp = await fetch(path, { credentials: "same-origin" });
+      if (!resp.ok) throw new Error("precache " + path + ": " + resp.status);
+    }
+    await cache.put(path, resp);
+  }));
+}
+
+async function navigate(req) {
+  let resp;
+  try {
+    resp = await fetch(req); // the server knows which bundle is active (and the kill switch)
+  } catch (err) {
+    return (await cachedShell()) || Promise.reject(err);
+  }
+  // A proxy answering for a dead backend (502/503/504) is offline too, as far as the user can tell.
+  if (resp.status >= 502 && resp.status <= 504) return (await cachedShell()) || resp;
+  return resp;
+}
+
+async function cachedShell() {
+  const cache = await caches.open(B.cache);
+  return cache.match(SHELL_KEY);
+}
+
+async function asset(req) {
+  const hit = await caches.match(req.url);
+  return hit || fetch(req);
+}
+
+async function readBuilds() {
+  const meta = await caches.open(META_CACHE);
+  const resp = await meta.match(META_KEY);
+  if (!resp) return [];
+  try { return await resp.json(); } catch (e) { return []; }
+}
+
+async function writeBuilds(builds) {
+  const meta = await caches.open(META_CACHE);
+  await meta.put(META_KEY, new Response(JSON.stringify(builds), { headers: { "content-type": "application/json" } }));
+}

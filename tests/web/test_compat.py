@@ -1,0 +1,100 @@
+"""The client compatibility window: the reference fixture, and the HTTP gate on a real server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from openagents_build import BuildOptions, build_bundle
+from openagents_build.manifest import Compatibility
+from openagents_server.web.compat import evaluate
+
+from tests.support.bundles import REPO, TIME_B, BuiltBundles
+from tests.support.servers import LiveServer
+
+FIXTURE = json.loads((Path(__file__).parents[1] / "fixtures" / "compatibility-negotiation-v1.json").read_text())
+WINDOW = Compatibility(**{k: v for k, v in FIXTURE["window"].items()})
+
+#: The first test of a session builds the bundles (≈ 45 s of brotli on a fresh machine).
+pytestmark = pytest.mark.timeout(600)
+
+
+@pytest.mark.parametrize("scenario", FIXTURE["scenarios"], ids=lambda s: s["name"])
+def test_reference_scenarios(scenario: dict) -> None:  # type: ignore[type-arg]
+    request = scenario["request"]
+    verdict = evaluate(WINDOW, request["client_build_id"], request["protocol_version"], request["schema_version"])
+    expected = scenario["result"]
+    assert verdict.accepted is expected["accepted"]
+    if not expected["accepted"]:
+        assert verdict.code == expected["code"]
+        assert verdict.upgrade_required is expected["upgrade_required"]
+
+
+def test_a_deployed_newer_build_is_accepted_above_the_maximum() -> None:
+    newer = "20260221T190000Z-abcdef0123"
+    assert not evaluate(WINDOW, newer).accepted
+    assert evaluate(WINDOW, newer, known_builds=frozenset({newer})).accepted
+
+
+@pytest.fixture
+def gated(live_server: Callable[..., LiveServer], bundles: BuiltBundles, tmp_path: Path) -> tuple[LiveServer, str]:
+    """A server whose only bundle accepts clients from bundle B's build time on."""
+    floor = bundles.b.split("-")[0]
+    result = build_bundle(BuildOptions(repo=REPO, bundles_dir=tmp_path, build_time=TIME_B + 3600,
+                                       min_client_build_id=floor))
+    return live_server(env={"OPENAGENTS_BUNDLES_DIR": str(tmp_path)}), result.build_id
+
+
+def test_api_rejects_a_client_below_the_minimum_with_426(gated: tuple[LiveServer, str],
+                                                         bundles: BuiltBundles) -> None:
+    server, current = gated
+    r = httpx.get(server.url + "/api/web/client", headers={"x-oa-client-build": bundles.a}, timeout=10)
+    assert r.status_code == 426
+    body = r.json()
+    assert body["error"]["code"] == "upgrade_required"
+    assert body["error"]["upgrade_required"] is True
+    assert body["error"]["build_id"] == current
+    assert r.headers["x-oa-build-id"] == current
+    # any API path, even one that does not exist: the client must update first
+    assert httpx.post(server.url + "/api/anything", headers={"x-oa-client-build": bundles.a},
+                      timeout=10).status_code == 426
+
+
+def test_api_accepts_current_clients_and_clients_that_do_not_say(gated: tuple[LiveServer, str],
+                                                                  bundles: BuiltBundles) -> None:
+    server, current = gated
+    for headers in ({"x-oa-client-build": bundles.b}, {"x-oa-client-build": current}, {}):
+        r = httpx.get(server.url + "/api/web/client", headers=headers, timeout=10)
+        assert r.status_code == 200, headers
+        assert r.json()["data"]["build_id"] == current
+
+
+def test_the_shell_itself_is_never_gated(gated: tuple[LiveServer, str], bundles: BuiltBundles) -> None:
+    server, current = gated
+    r = httpx.get(server.url + "/feed", headers={"x-oa-client-build": bundles.a}, timeout=10)
+    assert r.status_code == 200 and current in r.text
+
+
+async def test_khala_can_judge_a_hello_with_the_same_window(database_url: str, bundles: BuiltBundles,
+                                                            tmp_path: Path) -> None:
+    import asyncpg
+    from openagents_server.app import create_app
+    from openagents_server.settings import load_settings
+    from openagents_server.web.compat import judge_client
+
+    floor = bundles.b.split("-")[0]
+    build_bundle(BuildOptions(repo=REPO, bundles_dir=tmp_path, build_time=TIME_B + 3600, min_client_build_id=floor))
+    app = create_app(load_settings({}, env="test", database_url=database_url, bundles_dir=str(tmp_path),
+                                   log_level="warning"))
+    app.state.pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
+    try:
+        old = await judge_client(app, bundles.a, "khala.ws.v1", 1)
+        assert (old.accepted, old.code, old.upgrade_required) == (False, "upgrade_required", True)
+        assert (await judge_client(app, bundles.b, "khala.ws.v1", 1)).accepted
+        assert (await judge_client(app, bundles.b, "khala.ws.v2", 1)).code == "unsupported_protocol_version"
+        assert (await judge_client(app, bundles.b, "khala.ws.v1", 9)).code == "unsupported_schema_version"
+    finally:
+        await app.state.pool.close()

@@ -1,0 +1,131 @@
+"""Rollout through the real CLI against the real database: every worker of a running server
+switches bundles within about a second, with no restart."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.support.bundles import REPO, BuiltBundles
+from tests.support.servers import LiveServer
+
+#: The first test of a session builds the bundles (≈ 45 s of brotli on a fresh machine).
+pytestmark = pytest.mark.timeout(600)
+
+
+def cli(database_url: str, bundles: BuiltBundles, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OPENAGENTS_DATABASE_URL": database_url, "OPENAGENTS_BUNDLES_DIR": str(bundles.root),
+           "OPENAGENTS_ENV": "test"}
+    return subprocess.run([sys.executable, "-m", "openagents_server.cli", "bundle", *args], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def served_builds(server: LiveServer, n: int = 12, cookie: str | None = None) -> set[str]:
+    """Build ids seen over ``n`` requests (fresh connections, so several workers answer)."""
+    seen = set()
+    for _ in range(n):
+        headers = {"cookie": cookie} if cookie else {}
+        with httpx.Client(timeout=10) as client:
+            seen.add(client.get(server.url + "/feed", headers=headers).headers["x-oa-build-id"])
+    return seen
+
+
+def wait_for(server: LiveServer, build_id: str, timeout: float = 5.0) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if served_builds(server, 6) == {build_id}:
+            return time.monotonic() - start
+        time.sleep(0.05)
+    raise AssertionError(f"server still serves {served_builds(server)} after {timeout}s, expected {build_id}")
+
+
+@pytest.fixture
+def server(live_server: Callable[..., LiveServer], bundles_env: dict[str, str]) -> LiveServer:
+    return live_server(workers=2, env=bundles_env)
+
+
+def test_activate_and_rollback_switch_every_worker_without_restart(server: LiveServer, database_url: str,
+                                                                    bundles: BuiltBundles) -> None:
+    assert served_builds(server) == {bundles.b}  # nothing activated yet: newest on disk
+    result = cli(database_url, bundles, "activate", bundles.a)
+    assert result.returncode == 0, result.stderr
+    assert wait_for(server, bundles.a) < 2.0
+    result = cli(database_url, bundles, "activate", bundles.b[:20])  # a unique prefix is enough
+    assert result.returncode == 0, result.stderr
+    assert wait_for(server, bundles.b) < 2.0
+    result = cli(database_url, bundles, "rollback")
+    assert result.returncode == 0, result.stderr
+    assert f"{bundles.b} → {bundles.a}" in result.stderr
+    assert wait_for(server, bundles.a) < 2.0
+    pid = server.process.pid if server.process else None
+    assert server.process is not None and server.process.poll() is None and server.process.pid == pid
+
+
+def test_rollback_with_nothing_to_return_to_is_refused(database_url: str, bundles: BuiltBundles) -> None:
+    result = cli(database_url, bundles, "rollback")
+    assert result.returncode == 1
+    assert "nothing to roll back to" in result.stderr
+
+
+def test_activating_an_unknown_bundle_is_refused_and_changes_nothing(server: LiveServer, database_url: str,
+                                                                     bundles: BuiltBundles) -> None:
+    result = cli(database_url, bundles, "activate", "20991231T000000Z-0000000000")
+    assert result.returncode == 1
+    assert "no bundle" in result.stderr and bundles.a in result.stderr
+    ambiguous = cli(database_url, bundles, "activate", "20")
+    assert ambiguous.returncode == 1 and "ambiguous" in ambiguous.stderr
+    assert served_builds(server) == {bundles.b}
+
+
+def test_canary_serves_a_stable_share_of_devices(server: LiveServer, database_url: str,
+                                                bundles: BuiltBundles) -> None:
+    assert cli(database_url, bundles, "activate", bundles.a).returncode == 0
+    result = cli(database_url, bundles, "canary", bundles.b, "--percent", "30")
+    assert result.returncode == 0, result.stderr
+    time.sleep(1.2)
+    devices = [f"oa_cohort={i:016x}" for i in range(200)]
+    first = {d: served_builds(server, 1, d).pop() for d in devices}
+    share = sum(1 for b in first.values() if b == bundles.b) / len(devices)
+    assert 0.18 <= share <= 0.42, share
+    # the same device keeps its bundle
+    for device in devices[:20]:
+        assert served_builds(server, 3, device) == {first[device]}
+    listing = cli(database_url, bundles, "list")
+    assert "canary 30%" in listing.stdout and "active" in listing.stdout
+    assert cli(database_url, bundles, "canary", "--clear").returncode == 0
+    time.sleep(1.2)
+    assert {served_builds(server, 1, d).pop() for d in devices[:40]} == {bundles.a}
+
+
+def test_killswitch_replaces_the_service_worker(server: LiveServer, database_url: str,
+                                                bundles: BuiltBundles) -> None:
+    normal = httpx.get(server.url + "/sw.js", timeout=10)
+    assert "OA_BUNDLE" in normal.text
+    assert cli(database_url, bundles, "killswitch", "on").returncode == 0
+    time.sleep(1.2)
+    killed = httpx.get(server.url + "/sw.js", timeout=10)
+    assert killed.status_code == 200 and "unregister()" in killed.text and "caches.delete" in killed.text
+    assert killed.headers["cache-control"] == "no-cache"
+    info = httpx.get(server.url + "/api/web/client", timeout=10).json()["data"]
+    assert info["killswitch"] is True
+    assert cli(database_url, bundles, "killswitch", "off").returncode == 0
+    time.sleep(1.2)
+    assert "OA_BUNDLE" in httpx.get(server.url + "/sw.js", timeout=10).text
+
+
+async def test_rollout_changes_are_audited(database_url: str, bundles: BuiltBundles,
+                                          db: asyncpg.Connection) -> None:
+    for args in (("activate", bundles.a), ("activate", bundles.b), ("rollback",)):
+        assert cli(database_url, bundles, *args).returncode == 0
+    rows = await db.fetch("SELECT event_name, attributes FROM audit_events WHERE event_name LIKE 'web.%' ORDER BY id")
+    assert [r["event_name"] for r in rows] == ["web.bundle.activated", "web.bundle.activated",
+                                               "web.bundle.rolled_back"]
+    assert json.loads(rows[2]["attributes"]) == {"from": bundles.b, "to": bundles.a}
