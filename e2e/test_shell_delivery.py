@@ -130,11 +130,16 @@ def test_rollback_drill(server: LiveServer, bundles: BuiltBundles, persistent: C
     assert not state["waiting"] and not state["installing"]  # no stuck worker
     assert {f"oa-build-{bundles.a}", f"oa-build-{bundles.b}"} <= set(state["caches"])  # kept for rollback
 
+    # Kill switch: the page's next update check (its own, or the one asked for here) fetches the
+    # kill-switch worker, which deletes every OpenAgents cache, unregisters itself and reloads the page.
+    # That reload is the worker's own (client.navigate): the test waits for it rather than racing it.
+    page.evaluate("() => { window.__beforeKillSwitch = true; }")
     bundle_cli(server, bundles, "killswitch", "on")
     time.sleep(1.1)
-    page.reload()
-    wait_js(page, "(async () => (await navigator.serviceWorker.getRegistrations()).length === 0)()")
-    page.reload()
+    wait_js(page, "(navigator.serviceWorker.getRegistration('/').then(r => r && r.update()).catch(() => {}), true)")
+    wait_js(page, "!window.__beforeKillSwitch && (await navigator.serviceWorker.getRegistrations()).length === 0"
+                  " && document.querySelector('#oa-app [data-ready]')")
+    page.reload()  # a later visit boots straight from the network, with no worker
     wait_booted(page)
     state = _worker_state(page)
     assert state == {"controlled": False, "registered": False, "active": False, "waiting": False,
