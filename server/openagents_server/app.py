@@ -62,6 +62,9 @@ def create_app(settings: Settings, extra_handlers: list[ControllerRouterHandler]
             components=Components(security_schemes=SECURITY_SCHEMES),
         ),
         debug=False,
+        # Logs are structlog's (observability.py). Litestar's default config would also install a
+        # stdlib handler bound to whatever sys.stderr was at start (in tests: a closed capture).
+        logging_config=None,
     )
     app.state.settings = settings
     # Outermost, so 404/405 raised by the router (outside handler middleware) carry the id too.

@@ -140,3 +140,55 @@ async def test_pruning_under_a_running_replay_ends_it_as_a_stale_cursor(pool: as
     writer.cancel()
     hub.remove_connection(conn)
     await hub.stop()
+
+
+async def test_a_stalled_socket_gets_the_backlog_merged_into_few_frames_and_misses_nothing(pool: asyncpg.Pool) -> None:
+    """While a socket's frame waits, the next live events join it: fewer sends, same seqs, same order;
+    a socket that keeps up still gets one frame per publish."""
+    fanout = MemoryFanout()
+    hub = Hub(pool, fanout)
+    await hub.start()
+    name = "run:merge:events"
+    topic = parse_topic(name)
+    gate = asyncio.Event()
+    stalled: list[bytes] = []
+    prompt: list[bytes] = []
+
+    async def stalled_send(frame: bytes) -> None:
+        await gate.wait()
+        stalled.append(frame)
+
+    async def prompt_send(frame: bytes) -> None:
+        prompt.append(frame)
+
+    async def close(code: int, reason: str) -> None:
+        return None
+
+    conns = [Connection(hub, KEYS, Limits(), _never, send, close) for send in (stalled_send, prompt_send)]
+    writers = [asyncio.create_task(c.writer.run()) for c in conns]
+    subs = [hub.subscribe(c, topic, 0, 0) for c in conns]
+    while not all(s.live for s in subs):
+        await asyncio.sleep(0.001)
+    for i in range(30):
+        async with pool.acquire() as c:
+            seq = (await log.append(c, name, doc_key=f"d{i % 3}", payload={"i": i})).seq
+        fanout.publish(name, seq)
+        while subs[1].last_sent < seq:  # the prompt socket's copy is queued before the next publish
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.002)
+    gate.set()
+    while conns[0].writer.queued_bytes or conns[1].writer.queued_bytes:
+        await asyncio.sleep(0.005)
+    assert _seqs(stalled) == list(range(1, 31)) == _seqs(prompt)
+    assert len(prompt) == 30  # one frame per publish for a socket that keeps up
+    assert len(stalled) <= 2  # the one being sent when the socket stalled, then everything else merged
+    last = khala_pb2.KhalaFrame()
+    last.ParseFromString(stalled[-1])
+    batch = khala_pb2.UpdateBatch()
+    batch.ParseFromString(last.payload_bytes)
+    assert last.seq == 30 and batch.replay_complete and batch.head_watermarks[0].watermark == 30
+    for c, w in zip(conns, writers, strict=True):
+        hub.remove_connection(c)
+        c.writer.close()
+        await w
+    await hub.stop()

@@ -49,3 +49,27 @@ async def test_overflow_is_refused_and_replay_waits_for_room() -> None:
     await asyncio.wait_for(waiter, 1)
     writer.close()
     await task
+
+
+async def test_a_waiting_tagged_frame_can_be_replaced_within_the_byte_bound() -> None:
+    sent: list[bytes] = []
+
+    async def send(frame: bytes) -> None:
+        sent.append(frame)
+
+    writer = Writer(send, max_bytes=1000)
+    assert writer.tail_tag("t") is None
+    assert writer.push("t", b"a" * 100, (1, 1))
+    assert writer.push("u", b"u" * 10)  # another topic's frame does not change t's tail
+    assert writer.tail_tag("t") == (1, 1) and writer.tail_tag("u") is None
+    assert writer.replace_tail("t", b"b" * 300, (1, 2))
+    assert writer.queued_bytes == 310 and writer.tail_tag("t") == (1, 2)
+    assert not writer.replace_tail("t", b"c" * 1200, (1, 3))  # past the bound: refused, nothing changed
+    assert writer.queued_bytes == 310 and writer.tail_tag("t") == (1, 2)
+    task = asyncio.create_task(writer.run())
+    while writer.queued_bytes:
+        await asyncio.sleep(0.001)
+    writer.close()
+    await task
+    assert sorted(sent) == [b"b" * 300, b"u" * 10]
+    assert writer.tail_tag("t") is None

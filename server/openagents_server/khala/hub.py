@@ -10,12 +10,19 @@ either *pumping* (replaying or catching up straight from the log, at its own pac
 where the subscription stands; frames it already has are dropped, and a gap switches it back to
 pumping, which reads the missing seqs from the log. That one rule gives the replay→live switch
 with no gap and no duplicate, whatever the timing of wake-ups and reads.
+
+Live frames are tagged with their seq range. When a subscriber's previous live frame is still
+waiting in its queue, the feed's next events are merged into it (``Writer.replace_tail``) instead of
+queued behind it. The merged frame is encoded once per distinct range and shared by every
+subscriber in the same position, so encoding stays per publish, not per socket, while a busy node
+sends fewer, larger frames to the sockets that fall behind.
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -57,6 +64,8 @@ class TopicFeed:
     read_through: int | None = None
     dirty: bool = False
     task: asyncio.Task[None] | None = None
+    #: The last ≤ 200 events dispatched (contiguous seqs): what a merged live frame is built from.
+    recent: deque[log.Event] = field(default_factory=lambda: deque(maxlen=BATCH_LIMIT))
 
 
 class Hub:
@@ -282,10 +291,17 @@ class Hub:
 
     def _dispatch(self, feed: TopicFeed, events: list[log.Event]) -> None:
         first, last = events[0].seq, events[-1].seq
+        name = feed.topic.name
+        recent = feed.recent
+        if recent and recent[-1].seq != first - 1:
+            recent.clear()  # keep it contiguous
+        recent.extend(events)
         feed.read_through = last
         klass = feed.topic.topic_class.name
         self.metrics.published[klass] += len(events)
         frame: bytes | None = None
+        tag = (first, last)
+        merged: dict[int, bytes | None] = {}  # first seq of a waiting frame → the merged frame
         for sub in list(feed.subscribers):
             if sub.last_sent >= last:
                 continue
@@ -296,13 +312,36 @@ class Hub:
                 sub.pending_high = max(sub.pending_high, last)
                 self._start_pump(sub)  # a gap or a partial overlap: read exactly what is missing
                 continue
+            writer = sub.conn.writer
+            waiting = writer.tail_tag(name)
+            if waiting is not None and waiting[1] == first - 1:
+                start = waiting[0]
+                if start not in merged:
+                    merged[start] = self._merged_frame(feed, start, last)
+                combined = merged[start]
+                if combined is not None:
+                    if not writer.replace_tail(name, combined, (start, last)):
+                        sub.conn.evict_slow()
+                        continue
+                    sub.last_sent = last
+                    self.metrics.delivered[klass] += len(events)
+                    continue
             if frame is None:
-                frame = codec.encode_batch(feed.topic.name, events, last)
-            if not sub.conn.writer.push(feed.topic.name, frame):
+                frame = codec.encode_batch(name, events, last)
+            if not writer.push(name, frame, tag):
                 sub.conn.evict_slow()
                 continue
             sub.last_sent = last
             self.metrics.delivered[klass] += len(events)
+
+    @staticmethod
+    def _merged_frame(feed: TopicFeed, start: int, last: int) -> bytes | None:
+        """One live frame of seqs ``start..last`` from the feed's recent events (None if not held)."""
+        recent = feed.recent
+        if last - start >= BATCH_LIMIT or not recent or recent[0].seq > start or recent[-1].seq != last:
+            return None
+        offset = start - recent[0].seq
+        return codec.encode_batch(feed.topic.name, [recent[i] for i in range(offset, len(recent))], last)
 
     # -- revocation -------------------------------------------------------------------------------
 

@@ -8,6 +8,12 @@ and the log is durable. Replay never overflows: it waits for room instead (``wai
 Fairness: each topic has its own FIFO and the writer sends one frame per topic in turn, so a hot
 topic with thousands of frames queued delays a quiet topic's frame by at most one frame.
 Control frames (acks, heartbeats, errors) go first.
+
+Coalescing: a queued frame may carry a *tag* (the hub tags live-tail frames with the seq range they
+hold). While such a frame is still waiting, the hub may swap it for one frame holding its updates
+and the next ones (``replace_tail``). A client that keeps up gets one frame per publish; one that
+falls behind gets fewer, larger frames, so the send rate falls as the load rises instead of the
+queue growing (NATS does the same with its MSG batching).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 #: anchor: 1 MiB outbound buffer per connection (Centrifugo's default client queue size).
 DEFAULT_MAX_BYTES = 1024 * 1024
@@ -26,7 +33,8 @@ class Writer:
         self.max_bytes = max_bytes
         self.queued_bytes = 0
         self._control: deque[bytes] = deque()
-        self._topics: OrderedDict[str, deque[bytes]] = OrderedDict()
+        #: Per topic, queued (frame, tag) pairs in send order.
+        self._topics: OrderedDict[str, deque[tuple[bytes, Any]]] = OrderedDict()
         self._wakeup = asyncio.Event()
         self._room = asyncio.Event()
         self._room.set()
@@ -41,7 +49,7 @@ class Writer:
         self.queued_bytes += len(frame)
         self._wakeup.set()
 
-    def push(self, topic: str, frame: bytes) -> bool:
+    def push(self, topic: str, frame: bytes, tag: Any = None) -> bool:
         """Queue a topic frame; False means the queue is full and the client must be evicted."""
         if self._closed:
             return True
@@ -50,11 +58,28 @@ class Writer:
         queue = self._topics.get(topic)
         if queue is None:
             queue = self._topics[topic] = deque()
-        queue.append(frame)
+        queue.append((frame, tag))
         self.queued_bytes += len(frame)
         if self.queued_bytes >= self.max_bytes // 2:
             self._room.clear()
         self._wakeup.set()
+        return True
+
+    def tail_tag(self, topic: str) -> Any:
+        """The tag of ``topic``'s last frame still waiting to be sent (None if none or untagged)."""
+        queue = self._topics.get(topic)
+        return queue[-1][1] if queue else None
+
+    def replace_tail(self, topic: str, frame: bytes, tag: Any) -> bool:
+        """Swap ``topic``'s last waiting frame (see ``tail_tag``) for ``frame``; False = queue full."""
+        queue = self._topics[topic]
+        grow = len(frame) - len(queue[-1][0])
+        if self.queued_bytes + grow > self.max_bytes:
+            return False
+        queue[-1] = (frame, tag)
+        self.queued_bytes += grow
+        if self.queued_bytes >= self.max_bytes // 2:
+            self._room.clear()
         return True
 
     async def wait_for_room(self) -> None:
@@ -68,7 +93,7 @@ class Writer:
             topic, queue = self._topics.popitem(last=False)
             if not queue:
                 continue
-            frame = queue.popleft()
+            frame = queue.popleft()[0]
             if queue:
                 self._topics[topic] = queue  # to the back of the line: round robin
             return frame
