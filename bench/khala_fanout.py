@@ -161,10 +161,9 @@ def _install_khala_adapter() -> None:
             from urllib.parse import urlparse
 
             u = urlparse(self.url)
-            cmd = [sys.executable, "-m", "granian", "--interface", "asgi", "--loop", "uvloop",
-                   "--workers", str(self.args.workers or 2), "--host", u.hostname, "--port", str(u.port), "--ws",
-                   "--backlog", "4096", "--backpressure", "4096", "--no-access-log", "--log-level", "warning",
-                   "--factory", "openagents_server.app:create_app_from_env"]
+            from openagents_server.serve import granian_command
+
+            cmd = granian_command(u.hostname, u.port, self.args.workers or 2)  # what `openagents serve` runs
             env = dict(os.environ, OPENAGENTS_DATABASE_URL=dsn, OPENAGENTS_LOG_LEVEL="warning",
                        OPENAGENTS_KHALA_MAX_CONNECTIONS_PER_USER="16", OPENAGENTS_DB_POOL_MAX="10")
             log_file = open(SCRATCH / "khala.log", "ab")  # noqa: SIM115 - handed to the child process

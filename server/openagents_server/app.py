@@ -21,6 +21,7 @@ from openagents_server.errors import EXCEPTION_HANDLERS
 from openagents_server.health import HealthController
 from openagents_server.khala.gateway import KhalaSocketApp, khala_lifespan
 from openagents_server.khala.http import KhalaController
+from openagents_server.heap import frozen_startup_heap
 from openagents_server.observability import RequestIdMiddleware, configure_logging
 from openagents_server.settings import Settings, load_settings
 from openagents_server.web import ROUTE_HANDLERS as WEB_HANDLERS
@@ -52,7 +53,7 @@ def create_app(settings: Settings, extra_handlers: list[ControllerRouterHandler]
     handlers += extra_handlers or []
     app = Litestar(
         route_handlers=handlers,
-        lifespan=[lifespan, khala_lifespan, control_lifespan],
+        lifespan=[lifespan, khala_lifespan, control_lifespan, frozen_startup_heap],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(
             title="OpenAgents",

@@ -35,16 +35,31 @@ async def migrate(dsn: str) -> list[str]:
         await conn.close()
 
 
-def granian_command(settings: Settings) -> list[str]:
+#: Sockets and requests one worker holds at once. granian's default (backlog / workers) would cap a
+#: worker at a few hundred Khala sockets and stall the rest; each socket costs a few KiB here.
+BACKPRESSURE = 8192
+BACKLOG = 4096
+
+
+def granian_command(host: str, port: int, workers: int, log_level: str = "warning") -> list[str]:
+    """The one granian command line: ``serve``, the tests' live servers and the benchmarks use it.
+
+    ``--runtime-mode st``: one single-threaded I/O runtime per worker. On the Khala fan-out bench
+    (2 cores, 1 000 sockets) it cut p99 from ~124 ms to ~101 ms against the default (adr/0003).
+    """
     return [
         sys.executable, "-m", "granian",
         "--interface", "asgi",
         "--loop", "uvloop",
-        "--host", settings.host,
-        "--port", str(settings.port),
-        "--workers", str(settings.workers),
+        "--runtime-mode", "st",
+        "--host", host,
+        "--port", str(port),
+        "--workers", str(workers),
+        "--backlog", str(BACKLOG),
+        "--backpressure", str(BACKPRESSURE),
         "--ws",
-        "--log-level", "warning",
+        "--no-access-log",
+        "--log-level", log_level,
         "--factory", "openagents_server.app:create_app_from_env",
     ]
 
@@ -60,7 +75,7 @@ def serve(settings: Settings) -> int:
                "OPENAGENTS_WORKERS": str(settings.workers)}
         console.print(f"serving on [bold]http://{settings.host}:{settings.port}[/] "
                       f"({settings.workers} worker{'s' if settings.workers > 1 else ''})")
-        child = subprocess.Popen(granian_command(settings), env=env)
+        child = subprocess.Popen(granian_command(settings.host, settings.port, settings.workers), env=env)
 
         def forward(signum: int, _frame: FrameType | None) -> None:
             if child.poll() is None:

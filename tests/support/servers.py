@@ -6,12 +6,12 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from openagents_server.serve import granian_command
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,12 +52,7 @@ class LiveServer:
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"oa-granian-{self.port}.log"
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "granian", "--interface", "asgi", "--loop", "uvloop",
-                "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
-                "--ws", "--log-level", "warning", "--factory",
-                "openagents_server.app:create_app_from_env",
-            ],
+            granian_command("127.0.0.1", self.port, self.workers),  # exactly what `openagents serve` runs
             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True,
         )
         deadline = time.monotonic() + timeout

@@ -1,7 +1,10 @@
 """One connection's outbound queue: bounded in bytes, fair across topics, slow-consumer rule.
 
 Frames wait here until the socket accepts them (granian's send blocks once the kernel buffer is
-full). Live frames that would push the queue past ``max_bytes`` are refused and the caller evicts
+full). Sending is driven by completion callbacks, not by a task per socket: a push to an idle writer
+starts the send at once, and each send's completion starts the next. On the fan-out hot path that
+saves a task wake-up and an ``asyncio.Event`` round per frame per socket (granian's send returns a
+future-like object; any other awaitable is wrapped in a task). Live frames that would push the queue past ``max_bytes`` are refused and the caller evicts
 the client with ``slow_consumer``: nothing is lost, because the client resumes from its watermark
 and the log is durable. Replay never overflows: it waits for room instead (``wait_for_room``).
 
@@ -35,10 +38,13 @@ class Writer:
         self._control: deque[bytes] = deque()
         #: Per topic, queued (frame, tag) pairs in send order.
         self._topics: OrderedDict[str, deque[tuple[bytes, Any]]] = OrderedDict()
-        self._wakeup = asyncio.Event()
         self._room = asyncio.Event()
         self._room.set()
         self._closed = False
+        self._running = False
+        self._in_flight = 0  # bytes of the frame being sent (0: none)
+        self._sending = False  # inside _send_next (a completion that runs synchronously must not recurse)
+        self._done: asyncio.Future[None] | None = None
         self.sent_frames = 0
 
     def push_control(self, frame: bytes) -> None:
@@ -47,7 +53,7 @@ class Writer:
             return
         self._control.append(frame)
         self.queued_bytes += len(frame)
-        self._wakeup.set()
+        self._send_next()
 
     def push(self, topic: str, frame: bytes, tag: Any = None) -> bool:
         """Queue a topic frame; False means the queue is full and the client must be evicted."""
@@ -62,7 +68,7 @@ class Writer:
         self.queued_bytes += len(frame)
         if self.queued_bytes >= self.max_bytes // 2:
             self._room.clear()
-        self._wakeup.set()
+        self._send_next()
         return True
 
     def tail_tag(self, topic: str) -> Any:
@@ -99,29 +105,70 @@ class Writer:
             return frame
         return None
 
+    def _send_next(self) -> None:
+        """Start sending the next frame unless one is in flight (or we are not running)."""
+        if self._sending or not self._running:
+            return
+        self._sending = True
+        try:
+            while not self._in_flight and not self._closed:
+                frame = self._next()
+                if frame is None:
+                    return
+                self._in_flight = len(frame)
+                try:
+                    pending: Any = self._send(frame)
+                    if not hasattr(pending, "add_done_callback"):
+                        pending = asyncio.ensure_future(pending)
+                except Exception as exc:  # noqa: BLE001 - the socket is gone; run() reports it
+                    self._fail(exc)
+                    return
+                pending.add_done_callback(self._sent)
+        finally:
+            self._sending = False
+
+    def _sent(self, pending: Any) -> None:
+        size, self._in_flight = self._in_flight, 0
+        if pending.cancelled():
+            self._fail(ConnectionError("send cancelled"))
+            return
+        exc = pending.exception()
+        if exc is not None:
+            self._fail(exc)
+            return
+        self.sent_frames += 1
+        self.queued_bytes -= size
+        if self.queued_bytes < self.max_bytes // 2:
+            self._room.set()
+        self._send_next()
+
+    def _fail(self, exc: BaseException) -> None:
+        self._closed = True
+        if self._done is not None and not self._done.done():
+            self._done.set_exception(exc)
+
     async def run(self) -> None:
         """Send until ``close``; returns when closed or raises what the socket raised."""
-        while not self._closed:
-            frame = self._next()
-            if frame is None:
-                self._wakeup.clear()
-                await self._wakeup.wait()
-                continue
-            await self._send(frame)
-            self.sent_frames += 1
-            self.queued_bytes -= len(frame)
-            if self.queued_bytes < self.max_bytes // 2:
-                self._room.set()
+        if self._closed:
+            return
+        self._done = asyncio.get_running_loop().create_future()
+        self._running = True
+        self._send_next()
+        try:
+            await self._done
+        finally:
+            self._running = False
 
     async def flush(self, timeout: float) -> None:
         """Wait until the queue is empty (used before a graceful close)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while (self._control or any(self._topics.values())) and loop.time() < deadline:
+        while (self._control or any(self._topics.values()) or self._in_flight) and not self._closed \
+                and loop.time() < deadline:
             await asyncio.sleep(0.01)
 
     async def send_now(self, frame: bytes) -> None:
-        """Send bypassing the queue (only after ``close``, when no writer task runs)."""
+        """Send bypassing the queue (only after ``close``, when nothing else is sent)."""
         await self._send(frame)
 
     def close(self) -> None:
@@ -129,4 +176,5 @@ class Writer:
         self._control.clear()
         self._topics.clear()
         self._room.set()
-        self._wakeup.set()
+        if self._done is not None and not self._done.done():
+            self._done.set_result(None)
