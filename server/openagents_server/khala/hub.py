@@ -302,6 +302,7 @@ class Hub:
         frame: bytes | None = None
         tag = (first, last)
         merged: dict[int, bytes | None] = {}  # first seq of a waiting frame → the merged frame
+        delivered = 0
         for sub in list(feed.subscribers):
             if sub.last_sent >= last:
                 continue
@@ -320,19 +321,20 @@ class Hub:
                     merged[start] = self._merged_frame(feed, start, last)
                 combined = merged[start]
                 if combined is not None:
-                    if not writer.replace_tail(name, combined, (start, last)):
+                    if writer.replace_tail(name, combined, (start, last)):
+                        sub.last_sent = last
+                        delivered += 1
+                    else:
                         sub.conn.evict_slow()
-                        continue
-                    sub.last_sent = last
-                    self.metrics.delivered[klass] += len(events)
                     continue
             if frame is None:
                 frame = codec.encode_batch(name, events, last)
-            if not writer.push(name, frame, tag):
+            if writer.push(name, frame, tag):
+                sub.last_sent = last
+                delivered += 1
+            else:
                 sub.conn.evict_slow()
-                continue
-            sub.last_sent = last
-            self.metrics.delivered[klass] += len(events)
+        self.metrics.delivered[klass] += delivered * len(events)
 
     @staticmethod
     def _merged_frame(feed: TopicFeed, start: int, last: int) -> bytes | None:

@@ -61,6 +61,12 @@ class Writer:
             return True
         if self.queued_bytes + len(frame) > self.max_bytes and self.queued_bytes > 0:
             return False
+        if not self._in_flight and self._running and not self._sending and not self._control and not self._topics:
+            self.queued_bytes += len(frame)  # idle socket (the common case): straight out, no queueing
+            if self.queued_bytes >= self.max_bytes // 2:
+                self._room.clear()
+            self._start(frame)
+            return True
         queue = self._topics.get(topic)
         if queue is None:
             queue = self._topics[topic] = deque()
@@ -115,17 +121,20 @@ class Writer:
                 frame = self._next()
                 if frame is None:
                     return
-                self._in_flight = len(frame)
-                try:
-                    pending: Any = self._send(frame)
-                    if not hasattr(pending, "add_done_callback"):
-                        pending = asyncio.ensure_future(pending)
-                except Exception as exc:  # noqa: BLE001 - the socket is gone; run() reports it
-                    self._fail(exc)
-                    return
-                pending.add_done_callback(self._sent)
+                self._start(frame)
         finally:
             self._sending = False
+
+    def _start(self, frame: bytes) -> None:
+        self._in_flight = len(frame)
+        try:
+            pending: Any = self._send(frame)
+            if not hasattr(pending, "add_done_callback"):
+                pending = asyncio.ensure_future(pending)
+        except Exception as exc:  # noqa: BLE001 - the socket is gone; run() reports it
+            self._fail(exc)
+            return
+        pending.add_done_callback(self._sent)
 
     def _sent(self, pending: Any) -> None:
         size, self._in_flight = self._in_flight, 0
