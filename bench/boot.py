@@ -66,6 +66,13 @@ window.__appReady = performance.now();
 """
 
 
+#: The first-paint floor: a one-line page with no script to speak of, same server, same browser, same run.
+FLOOR_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>one line</title><link rel="icon" href="data:,"></head>
+<body><p>loading…</p><script>window.__appReady = performance.now();</script></body></html>
+"""
+
+
 # ---- a static server for the baseline with our asset rules (immutable, ETag, br) -------------------
 class StaticHandler(SimpleHTTPRequestHandler):
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map,  # noqa: RUF012 ".wasm": "application/wasm",
@@ -187,8 +194,10 @@ def one_load(ctx: Any, url: str, proxy: Proxy, settle_s: float) -> dict[str, Any
         raise RuntimeError(f"{url}: {state[1]}")
     rec = page.evaluate("""() => {
         const paint = Object.fromEntries(performance.getEntriesByType('paint').map(e => [e.name, e.startTime]));
+        const nav = performance.getEntriesByType('navigation')[0] || {};
         return {fcp: paint['first-contentful-paint'] ?? paint['first-paint'] ?? null, app: window.__appReady,
-                paints: paint}; }""")
+                paints: paint, ttfb: nav.responseStart ?? null, html_done: nav.responseEnd ?? null,
+                interactive: nav.domInteractive ?? null}; }""")
     if rec["fcp"] is None:
         rec["fcp"] = float("nan")
     time.sleep(settle_s)  # let the service worker finish its background work before the next load
@@ -201,21 +210,24 @@ def one_load(ctx: Any, url: str, proxy: Proxy, settle_s: float) -> dict[str, Any
 def run_boot(runs: int, ours_url: str, ours_proxy: Proxy, base_url: str, base_proxy: Proxy) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    results: dict[str, dict[str, list[dict[str, Any]]]] = {"baseline": {}, "ours": {}}
+    results: dict[str, dict[str, list[dict[str, Any]]]] = {"baseline": {}, "ours": {}, "floor": {}}
+    floor_url = base_url.rsplit("/", 1)[0] + "/paint.html"
     scratch = Path(tempfile.mkdtemp(prefix="oa-bench-profiles-"))
     try:
         with sync_playwright() as pw:
             for i in range(runs):
-                for name, url, proxy in (("baseline", base_url, base_proxy), ("ours", ours_url, ours_proxy)):
+                for name, url, proxy in (("floor", floor_url, base_proxy), ("baseline", base_url, base_proxy),
+                                         ("ours", ours_url, ours_proxy)):
                     profile = scratch / f"{name}-{i}"
                     ctx = launch(pw, profile)
                     for load in LOADS:
                         if load == "restart":
                             ctx.close()
                             ctx = launch(pw, profile)
-                        rec = one_load(ctx, url, proxy, settle_s=3.0 if name == "ours" else 0.5)
+                        rec = one_load(ctx, url, proxy, settle_s={"ours": 3.0, "baseline": 0.5}.get(name, 0.2))
                         results[name].setdefault(load, []).append(rec)
                         print(f"  run {i} {name:8s} {load:7s} first paint {rec['fcp']:6.0f} ms  "
+                              f"(html first byte {rec['ttfb'] or 0:5.0f}, parsed {rec['interactive'] or 0:5.0f})  "
                               f"ready {rec['app']:7.0f} ms  {rec['bytes'] / 1e6:6.2f} MB  {len(rec['paths'])} paths",
                               flush=True)
                     ctx.close()
@@ -231,12 +243,13 @@ def median(recs: list[dict[str, Any]], key: str) -> float:
 def report_boot(results: dict[str, Any]) -> None:
     print("\n## Boot (median of runs; ms from navigation start; bytes received by the browser)")
     print(f"{'load':8s} | {'baseline ready':>14s} | {'ours ready':>10s} | {'ratio':>6s} | {'ours 1st paint':>14s} | "
-          f"{'baseline MB':>11s} | {'ours MB':>8s}")
+          f"{'baseline 1st paint':>18s} | {'one-line page 1st paint':>23s} | {'baseline MB':>11s} | {'ours MB':>8s}")
     for load in LOADS:
-        b, o = results["baseline"][load], results["ours"][load]
+        b, o, f = results["baseline"][load], results["ours"][load], results["floor"][load]
         ratio = median(o, "app") / median(b, "app")
         print(f"{load:8s} | {median(b, 'app'):14.0f} | {median(o, 'app'):10.0f} | {ratio:5.2f}x | "
-              f"{median(o, 'fcp'):14.0f} | {median(b, 'bytes') / 1e6:11.2f} | {median(o, 'bytes') / 1e6:8.3f}")
+              f"{median(o, 'fcp'):14.0f} | {median(b, 'fcp'):18.0f} | {median(f, 'fcp'):23.0f} | "
+              f"{median(b, 'bytes') / 1e6:11.2f} | {median(o, 'bytes') / 1e6:8.3f}")
     for load in ("warm", "restart"):
         paths = sorted({p for r in results["ours"][load] for p in r["paths"]})
         print(f"ours {load} requests over the wire: {', '.join(paths) or 'none'}")
@@ -363,6 +376,7 @@ def main() -> None:
             runtime_rel = manifest.entry.runtime.strip("/")
             shutil.copytree(result.path / runtime_rel, site / runtime_rel)
             shutil.copy(result.path / manifest.entry.lock.strip("/"), site / manifest.entry.lock.strip("/"))
+            (site / "paint.html").write_text(FLOOR_HTML)
             (site / "baseline.html").write_text(BASELINE_HTML % {"runtime": manifest.entry.runtime,
                                                                  "lock": manifest.entry.lock})
             static, static_port = start_static(site)
