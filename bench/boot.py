@@ -192,6 +192,10 @@ def one_load(ctx: Any, url: str, proxy: Proxy, settle_s: float) -> dict[str, Any
         time.sleep(0.05)
     if state[1]:
         raise RuntimeError(f"{url}: {state[1]}")
+    for _ in range(60):  # a page can be "ready" before its first paint: wait for the paint entry
+        if page.evaluate("() => performance.getEntriesByType('paint').length > 0"):
+            break
+        time.sleep(0.05)
     rec = page.evaluate("""() => {
         const paint = Object.fromEntries(performance.getEntriesByType('paint').map(e => [e.name, e.startTime]));
         const nav = performance.getEntriesByType('navigation')[0] || {};
