@@ -17,7 +17,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.support.servers import free_port  # noqa: E402
+from tests.support.servers import free_port
 
 
 @contextmanager
@@ -26,7 +26,6 @@ def bench_database() -> Iterator[str]:
     import asyncio
 
     import asyncpg
-
     from openagents_server.db.embedded import EmbeddedPostgres
     from openagents_server.db.migrate import apply_migrations
 
@@ -100,8 +99,8 @@ def wrk(url: str, *, seconds: int = 10, connections: int = 32, threads: int = 1,
     out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
     # The "Latency Distribution" lines; anchored so "75.50%" in the thread stats cannot match.
-    p50 = _ms(re.search(r"^[ \t]+50%[ \t]+(\S+)", out, re.M)[1])
-    p99 = _ms(re.search(r"^[ \t]+99%[ \t]+(\S+)", out, re.M)[1])
+    p50 = _ms(re.search(r"^[ \t]+50%[ \t]+(\S+)", out, re.MULTILINE)[1])
+    p99 = _ms(re.search(r"^[ \t]+99%[ \t]+(\S+)", out, re.MULTILINE)[1])
     errors = 0
     for match in re.finditer(r"(Non-2xx or 3xx responses|Socket errors):\s*(.*)", out):
         errors += sum(int(n) for n in re.findall(r"\d+", match[2]))

@@ -8,16 +8,16 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
-
 from openagents_server.db.embedded import EmbeddedPostgres
 from openagents_server.db.migrate import apply_migrations
 from openagents_server.settings import Settings, load_settings
+
 from tests.support.servers import LiveServer
 
 REPO = Path(__file__).resolve().parents[1]

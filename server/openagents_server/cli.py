@@ -9,13 +9,13 @@ import shutil
 import sys
 
 import typer
+from openagents_build.cli import build as build_command
 from rich.console import Console
 from rich.table import Table
 
 from openagents_server.contracts_cli import proto_app
-from openagents_server.khala.cli import app as khala_app
 from openagents_server.control.cli import auth_app
-from openagents_build.cli import build as build_command
+from openagents_server.khala.cli import app as khala_app
 from openagents_server.settings import Settings, SettingsError, load_settings
 from openagents_server.web.cli import bundle_app
 

@@ -14,7 +14,7 @@ from openagents_server.errors import error_response
 
 class HealthController(Controller):
     include_in_schema = True
-    tags = ["ops"]
+    tags = ["ops"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
     @get("/healthz", summary="Process is alive")
     async def healthz(self) -> dict[str, Any]:

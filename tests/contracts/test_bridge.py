@@ -14,11 +14,11 @@ UTC = dt.UTC
 
 
 def session(**overrides: object) -> control.Session:
-    fields = dict(session_id="s1", user_id="u1", device_id="d1", status=control.SessionStatus.ACTIVE,
-                  active_org_id="user:u1",
-                  memberships=[control.OrgMembership(org_id="user:u1", org_slug="personal", role=control.OrgRole.OWNER,
+    fields = {"session_id": "s1", "user_id": "u1", "device_id": "d1", "status": control.SessionStatus.ACTIVE,
+                  "active_org_id": "user:u1",
+                  "memberships": [control.OrgMembership(org_id="user:u1", org_slug="personal", role=control.OrgRole.OWNER,
                                                      default_org=True)],
-                  created_at=dt.datetime(2026, 2, 21, 7, 30, tzinfo=UTC))
+                  "created_at": dt.datetime(2026, 2, 21, 7, 30, tzinfo=UTC)}
     return control.Session(**{**fields, **overrides})
 
 

@@ -81,12 +81,12 @@ def test_every_frame_kind_round_trips_through_bytes(frame: d.Frame) -> None:
 
 
 def test_frame_kinds_cover_the_proto_enum() -> None:
-    wire_kinds = {n.removeprefix("KHALA_FRAME_KIND_").lower() for n in khala_pb2.KhalaFrameKind.keys()} - {"unspecified"}
+    wire_kinds = {n.removeprefix("KHALA_FRAME_KIND_").lower() for n in khala_pb2.KhalaFrameKind.keys()} - {"unspecified"}  # noqa: SIM118
     assert wire_kinds == {k.value for k in d.FrameKind} == {f.kind.value for f in EVERY_KIND}
 
 
 def test_error_codes_cover_the_proto_enum_and_each_has_semantics() -> None:
-    wire_codes = {n.removeprefix("SYNC_ERROR_CODE_").lower() for n in errors_pb2.SyncErrorCode.keys()} - {"unspecified"}
+    wire_codes = {n.removeprefix("SYNC_ERROR_CODE_").lower() for n in errors_pb2.SyncErrorCode.keys()} - {"unspecified"}  # noqa: SIM118
     assert wire_codes == {c.value for c in d.SyncErrorCode} == {c.value for c in codes.SEMANTICS}
 
 

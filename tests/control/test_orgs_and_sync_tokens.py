@@ -7,11 +7,11 @@ import jwt
 import pytest
 from litestar.testing import AsyncTestClient
 from openagents_server.app import create_app
+from openagents_server.khala.log import register_topic
 from openagents_server.khala.tokens import SigningKeys, verify_sync_token
 from openagents_server.settings import Settings, load_settings
 
 from tests.control.conftest import sign_in
-from openagents_server.khala.log import register_topic
 
 
 async def _team(db: asyncpg.Connection, user_id: str, role: str, org_id: str = "org_team") -> str:

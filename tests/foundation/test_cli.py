@@ -22,7 +22,7 @@ CLI = [sys.executable, "-m", "openagents_server.cli"]
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("OPENAGENTS_")}
-    return subprocess.run([*CLI, *args], env={**clean, **env}, capture_output=True, text=True, timeout=120, cwd=REPO)
+    return subprocess.run([*CLI, *args], env={**clean, **env}, capture_output=True, text=True, timeout=120, cwd=REPO, check=False)
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_migrate_against_an_external_database(make_database) -> None:
 
 
 def _postgres_running(data_dir: Path) -> bool:
-    return subprocess.run(["pgrep", "-f", f"postgres -D {data_dir}"], capture_output=True).returncode == 0
+    return subprocess.run(["pgrep", "-f", f"postgres -D {data_dir}"], capture_output=True, check=False).returncode == 0
 
 
 def _serve(data_dir: Path, port: int) -> subprocess.Popen[str]:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-
 from openagents_server.db.embedded import EmbeddedPostgres, EmbeddedPostgresError, find_pg_bin_dir
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,7 +22,7 @@ def tmp_path() -> Iterator[Path]:
 
 
 def _postgres_pids(data_dir: Path) -> list[str]:
-    out = subprocess.run(["pgrep", "-f", f"postgres -D {data_dir}"], capture_output=True, text=True)
+    out = subprocess.run(["pgrep", "-f", f"postgres -D {data_dir}"], capture_output=True, text=True, check=False)
     return out.stdout.split()
 
 

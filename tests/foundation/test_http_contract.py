@@ -9,7 +9,6 @@ import pytest
 from litestar import get, post
 from litestar.params import JSONBody
 from litestar.testing import AsyncTestClient
-
 from openagents_server.app import create_app
 from openagents_server.settings import Settings
 

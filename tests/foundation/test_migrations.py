@@ -3,7 +3,6 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-
 from openagents_server.db.migrate import MigrationError, apply_migrations, pending_migrations
 
 

@@ -1,5 +1,4 @@
 import pytest
-
 from openagents_server.settings import SettingsError, load_settings
 
 

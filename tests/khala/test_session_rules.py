@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -129,3 +130,31 @@ async def test_connection_ends_when_its_token_expires(live_server) -> None:
     closed = await client.expect_close(timeout=8)
     assert closed.code == 4001 and closed.error is not None
     assert closed.error.message.startswith("expired:") and closed.error.retryable
+
+
+async def test_per_user_cap_holds_across_servers_and_frees_up_when_a_socket_closes(live_server) -> None:
+    """Two servers on one database: the cap counts the user's sockets on both (not 2 per node)."""
+    env = {"OPENAGENTS_KHALA_MAX_CONNECTIONS_PER_USER": "2"}
+    a, b = live_server(env=env), live_server(env=env)
+    on_a = await KhalaClient.connect(a.ws_url)
+    await on_a.hello()
+    on_b = await KhalaClient.connect(b.ws_url)
+    await on_b.hello()
+    third = await KhalaClient.connect(b.ws_url)
+    await third.send(d.Hello(sync_token=token(), client_build_id="b", protocol_version="khala.ws.v1", schema_version=1))
+    closed = await third.expect_close()
+    assert closed.code == 4029 and closed.error is not None
+    assert closed.error.message.startswith("too_many_connections") and closed.error.retryable
+    await on_a.close()
+    for _ in range(50):  # the closed socket's slot is released as the server sees the close
+        again = await KhalaClient.connect(b.ws_url)
+        await again.send(d.Hello(sync_token=token(), client_build_id="b", protocol_version="khala.ws.v1",
+                                 schema_version=1))
+        if isinstance(await again.recv(), d.HelloOk):
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the freed slot was never given back")
+    await again.subscribe(["user:u1:workers"])
+    await again.close()
+    await on_b.close()

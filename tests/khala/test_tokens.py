@@ -1,6 +1,5 @@
 import jwt
 import pytest
-
 from openagents_server.khala.tokens import (
     SigningKeys,
     SyncTokenError,
@@ -13,8 +12,8 @@ NOW = 1_800_000_000
 
 
 def _mint(keys: SigningKeys = KEYS, **overrides):
-    args = dict(user_id="u1", org_id="o1", session_id="s1", device_id="d1",
-                scopes=["runtime.run_events"], topics=["run:r1:events"], now=NOW)
+    args = {"user_id": "u1", "org_id": "o1", "session_id": "s1", "device_id": "d1",
+                "scopes": ["runtime.run_events"], "topics": ["run:r1:events"], "now": NOW}
     args.update(overrides)
     return mint_sync_token(keys, **args)
 

@@ -13,7 +13,7 @@ import json
 import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 GOOD_CODE = "424242"
 EXPIRED_CODE = "999999"
@@ -43,7 +43,7 @@ class FakeWorkOS:
             def log_message(self, *args: Any) -> None:  # quiet
                 return
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server naming
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
                 fake.requests.append(("POST", self.path, body, dict(self.headers)))
@@ -65,7 +65,7 @@ class FakeWorkOS:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def __enter__(self) -> FakeWorkOS:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 

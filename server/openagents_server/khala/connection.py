@@ -24,7 +24,6 @@ from openagents_server.khala import auth, codec, codes, log
 from openagents_server.khala.codes import Disconnect, KhalaClose
 from openagents_server.khala.frames import FrameError
 from openagents_server.khala.hub import Hub, Subscription
-from openagents_server.khala.revocation import is_session_revoked
 from openagents_server.khala.tokens import SigningKeys, SyncTokenClaims
 from openagents_server.khala.topics import Topic
 from openagents_server.khala.writer import Writer
@@ -91,6 +90,7 @@ class Connection:
         self.limits = limits
         #: "{node}.{conn}": the node part tells which process (granian worker / server) holds the socket.
         self.id = f"{hub.node_id}.conn_{secrets.token_hex(6)}"
+        self._admitted = False  # registered in khala_connections (the cluster-wide per-user cap)
         self._receive = receive
         self._close = close
         self.writer = Writer(send, limits.outbound_queue_bytes)
@@ -155,6 +155,8 @@ class Connection:
             if self._expiry is not None:
                 self._expiry.cancel()
             self.hub.remove_connection(self)
+            if self._admitted:
+                await self.hub.release(self)
             await self._finish(reason, writer_task)
 
     def _task_ended(self, task: asyncio.Task[Any]) -> None:
@@ -281,12 +283,15 @@ class Connection:
         claims = auth.authenticate(hello, self.keys)
         self.claims, self.session_id, self.user_id = claims, claims.oa_session_id, claims.oa_user_id
         # Index first, then check: a revocation committed in between is caught by one or the other.
-        count = self.hub.add_connection(self, claims.oa_session_id, claims.oa_user_id)
-        if await is_session_revoked(self.hub.pool, claims.oa_session_id):
+        self.hub.add_connection(self, claims.oa_session_id, claims.oa_user_id)
+        revoked, admitted = await self.hub.admit(self, claims.oa_session_id, claims.oa_user_id,
+                                                 limits.max_connections_per_user)
+        self._admitted = admitted
+        if revoked:
             raise KhalaClose(codes.REAUTH_REQUIRED, "session was revoked", reason="session_revoked", field="sync_token")
-        if count > limits.max_connections_per_user:
+        if not admitted:
             raise KhalaClose(codes.TOO_MANY_CONNECTIONS,
-                             f"at most {limits.max_connections_per_user} connections per user on a node",
+                             f"at most {limits.max_connections_per_user} connections per user",
                              reason="too_many_connections", retry_after_ms=5000)
         # The token admits the connection until it expires; then the client reconnects with a fresh one
         # (HELLO_OK tells it when) and resumes from its watermarks.

@@ -25,6 +25,7 @@ import secrets
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -40,6 +41,10 @@ if TYPE_CHECKING:
     from openagents_server.khala.connection import Connection
 
 _log = structlog.get_logger("openagents.khala.hub")
+
+#: A node whose stats row is older than this is dead: its sockets stop counting toward per-user caps
+#: (three missed publishes; see metrics.PUBLISH_INTERVAL_SECONDS).
+NODE_TTL_SECONDS = 15.0
 
 #: anchor: UPDATE_BATCH holds at most 200 updates.
 BATCH_LIMIT = 200
@@ -82,6 +87,7 @@ class Hub:
         self.by_user: dict[str, set[Connection]] = {}
         self._stats_task: asyncio.Task[None] | None = None
         self._poll_task: asyncio.Task[None] | None = None
+        self._stats_rounds = 0
 
     async def start(self) -> None:
         await self.fanout.start(self.on_event, self.on_revoke, self.on_reset)
@@ -123,11 +129,19 @@ class Hub:
         }
 
     async def publish_stats(self) -> None:
+        """Also this node's liveness: its sockets count toward per-user caps while this row is fresh."""
         await self.pool.execute(
             "INSERT INTO khala_node_stats (node_id, stats) VALUES ($1, $2) "
             "ON CONFLICT (node_id) DO UPDATE SET stats = EXCLUDED.stats, updated_at = now()",
             self.node_id, self.stats(),
         )
+        self._stats_rounds += 1
+        if self._stats_rounds % 12 == 1:  # about once a minute: forget the sockets of dead nodes
+            await self.pool.execute(
+                "DELETE FROM khala_connections c WHERE NOT EXISTS (SELECT 1 FROM khala_node_stats s "
+                "WHERE s.node_id = c.node_id AND s.updated_at > now() - $1::interval)",
+                timedelta(seconds=NODE_TTL_SECONDS * 10),
+            )
 
     async def _publish_stats_loop(self) -> None:
         from openagents_server.khala.metrics import PUBLISH_INTERVAL_SECONDS
@@ -146,6 +160,7 @@ class Hub:
             if task is not None:
                 task.cancel()
         try:
+            await self.pool.execute("DELETE FROM khala_connections WHERE node_id = $1", self.node_id)
             await self.pool.execute("DELETE FROM khala_node_stats WHERE node_id = $1", self.node_id)
         except Exception as exc:  # noqa: BLE001 - shutting down; the row ages out anyway
             _log.debug("khala_stats_cleanup_failed", error=str(exc))
@@ -165,6 +180,23 @@ class Hub:
         users = self.by_user.setdefault(user_id, set())
         users.add(conn)
         return len(users)
+
+    async def admit(self, conn: Connection, session_id: str, user_id: str, cap: int) -> tuple[bool, bool]:
+        """One round trip: is the session revoked, and may this user open one more socket on the
+        cluster (``cap`` counted over every live node)? Returns ``(revoked, admitted)``; an admitted
+        connection is registered in ``khala_connections`` until ``release``."""
+        row = await self.pool.fetchrow(
+            "SELECT EXISTS (SELECT 1 FROM khala_revoked_sessions WHERE session_id = $1) AS revoked, "
+            "khala_admit_connection($2, $3, $4, $5, $6) AS live",
+            session_id, conn.id, self.node_id, user_id, cap, timedelta(seconds=NODE_TTL_SECONDS),
+        )
+        return bool(row["revoked"]), row["live"] >= 0
+
+    async def release(self, conn: Connection) -> None:
+        try:
+            await self.pool.execute("DELETE FROM khala_connections WHERE conn_id = $1", conn.id)
+        except Exception as exc:  # noqa: BLE001 - the row stops counting when this node goes stale
+            _log.warning("khala_release_failed", conn=conn.id, error=str(exc))
 
     def remove_connection(self, conn: Connection) -> None:
         self.connections.discard(conn)
