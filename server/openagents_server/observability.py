@@ -58,8 +58,19 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
     )
 
 
+#: Scope-state key: extra response headers an inner layer asks the outermost wrapper to add, so a
+#: request passes through one send wrapper, not one per layer (see web/hosting.py).
+RESPONSE_HEADERS_KEY = "oa_response_headers"
+
+
+def add_response_header(scope: Scope, name: bytes, value: bytes) -> None:
+    """Ask ``RequestIdMiddleware`` to stamp ``name: value`` on this request's response."""
+    scope.setdefault("state", {}).setdefault(RESPONSE_HEADERS_KEY, []).append((name, value))
+
+
 class RequestIdMiddleware:
-    """Accept or mint ``x-request-id``, bind it into logs, echo it on every response (also errors)."""
+    """Accept or mint ``x-request-id``, bind it into logs, echo it on every response (also errors),
+    together with any headers inner layers added through ``add_response_header``."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -75,13 +86,17 @@ class RequestIdMiddleware:
                 break
         request_id = incoming if incoming and _VALID_REQUEST_ID.match(incoming) else new_request_id()
         token = _request_id.set(request_id)
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
         raw_id = request_id.encode()
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers") or ())
                 headers.append((b"x-request-id", raw_id))
+                extra = state.get(RESPONSE_HEADERS_KEY)
+                if extra:
+                    headers.extend(extra)
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -146,6 +146,11 @@ class BundleStore:
         if time.monotonic() - self._scanned_at >= RESCAN_INTERVAL_S:
             self.rescan()
 
+    @property
+    def scanned_at(self) -> float:
+        """When the directory was last scanned (changes whenever the set of bundles may have)."""
+        return self._scanned_at
+
     def bundles(self) -> dict[str, LocalBundle]:
         return dict(self._bundles)
 

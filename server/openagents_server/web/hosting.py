@@ -20,6 +20,7 @@ from litestar import Litestar
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from openagents_server.errors import envelope
+from openagents_server.observability import RESPONSE_HEADERS_KEY, add_response_header
 from openagents_server.settings import Settings
 from openagents_server.web.bundles import BundleStore, StoredFile, Variant
 from openagents_server.web.compat import CLIENT_BUILD_HEADER, evaluate
@@ -34,6 +35,7 @@ from openagents_server.web.headers import (
 from openagents_server.web.killswitch import KILL_SWITCH_ETAG, KILL_SWITCH_JS
 from openagents_server.web.rollout import (
     Choice,
+    Rollout,
     RolloutCache,
     choose_bundle,
     new_cohort_key,
@@ -125,6 +127,13 @@ class WebHosting:
         self.settings = settings
         self.secure_cookies = settings.public_origin.startswith("https://")
         self._bodies = _Bodies()
+        self._plain: tuple[Rollout, float, Choice] | None = None
+        #: GET paths the app routes without path parameters (/healthz, /readyz, /openapi.json…):
+        #: they can never fall back to the shell, so their responses pass through unwrapped.
+        #: (/api/* is not among them: its client-build gate and bundle choice apply to every request.)
+        self._routed_paths = frozenset(
+            route.path for route in litestar.routes
+            if not route.path_parameters and "GET" in getattr(route, "methods", ()) and is_shell_path(route.path))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -132,10 +141,17 @@ class WebHosting:
             return
         path: str = scope["path"]
         method: str = scope["method"]
+        rollout = self.rollout.fresh() or await self.rollout.get(getattr(self.litestar.state, "pool", None))
+        if path in self._routed_paths and not rollout.canary_build_id:
+            # /healthz, /readyz, /openapi.json…: a route of the app, never a file or the shell, and
+            # with no canary every client is served the same build. The hot path of health checks.
+            choice = self._plain_choice(rollout)
+            if choice.bundle is not None:
+                add_response_header(scope, BUILD_HEADER, choice.bundle.build_id.encode())
+            await self.app(scope, receive, send)
+            return
         _PATHSEND.set("http.response.pathsend" in (scope.get("extensions") or {}))
         headers = _header_map(scope)
-        pool = getattr(self.litestar.state, "pool", None)
-        rollout = await self.rollout.get(pool)
         # The cohort only matters while a canary runs.
         cookie_key = read_cookie(headers.get(b"cookie"), COHORT_COOKIE) if rollout.canary_build_id else None
         if not valid_cohort_key(cookie_key):
@@ -162,23 +178,24 @@ class WebHosting:
                 return
 
         scope.setdefault("state", {})[STATE_KEY] = choice
-        shell_candidate = get_like and is_shell_path(path)
+        if build_id:
+            add_response_header(scope, BUILD_HEADER, build_id)  # stamped by the outermost wrapper
+        if not (get_like and is_shell_path(path)) or path in self._routed_paths:
+            await self.app(scope, receive, send)  # a route of the app (or an API miss): no wrapper
+            return
         swallowed = False
 
-        async def send_with_build(message: Message) -> None:
+        async def send_unless_404(message: Message) -> None:
             nonlocal swallowed
-            if message["type"] == "http.response.start":
-                if shell_candidate and message["status"] == 404:
-                    swallowed = True  # no route: this is a page of the shell
-                    return
-                if build_id:
-                    message = {**message, "headers": [*message.get("headers", []), (BUILD_HEADER, build_id)]}
-            elif swallowed:
+            if message["type"] == "http.response.start" and message["status"] == 404:
+                swallowed = True  # no route: this is a page of the shell
                 return
-            await send(message)
+            if not swallowed:
+                await send(message)
 
-        await self.app(scope, receive, send_with_build)
+        await self.app(scope, receive, send_unless_404)
         if swallowed:
+            scope["state"].pop(RESPONSE_HEADERS_KEY, None)  # the shell response names its own build
             new_key = None
             if not valid_cohort_key(read_cookie(headers.get(b"cookie"), COHORT_COOKIE)):
                 # First visit: mint the device's cohort key; its bundle follows from that key.
@@ -186,6 +203,13 @@ class WebHosting:
                 choice = choose_bundle(rollout, self.store, new_key)
                 build_id = choice.bundle.build_id.encode() if choice.bundle else b""
             await self._shell(send, choice, method, headers, build_id, new_key)
+
+    def _plain_choice(self, rollout: Rollout) -> Choice:
+        """The bundle every client gets while no canary runs, cached per rollout and bundle scan."""
+        plain, scanned_at = self._plain, self.store.scanned_at
+        if plain is None or plain[0] is not rollout or plain[1] != scanned_at:
+            plain = self._plain = (rollout, scanned_at, choose_bundle(rollout, self.store, None))
+        return plain[2]
 
     # ---- responses -------------------------------------------------------------------------
     async def _send(self, send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes = b"",

@@ -29,6 +29,12 @@ class RolloutCache:
         self._at = 0.0
         self._lock = asyncio.Lock()
 
+    def fresh(self) -> Rollout | None:
+        """The cached rollout while it is fresh (no coroutine on the per-request hot path), else None."""
+        if self._value is not None and time.monotonic() - self._at < self.ttl:
+            return self._value
+        return None
+
     async def get(self, pool: asyncpg.Pool | None) -> Rollout:
         if self._value is not None and time.monotonic() - self._at < self.ttl:
             return self._value
