@@ -173,13 +173,11 @@ class Hub:
 
     # -- connections ------------------------------------------------------------------------------
 
-    def add_connection(self, conn: Connection, session_id: str, user_id: str) -> int:
-        """Index a connection by session and user; returns how many the user now has here."""
+    def add_connection(self, conn: Connection, session_id: str, user_id: str) -> None:
+        """Index a connection by session (revocation) and user (the per-user cap is in ``admit``)."""
         self.connections.add(conn)
         self.by_session.setdefault(session_id, set()).add(conn)
-        users = self.by_user.setdefault(user_id, set())
-        users.add(conn)
-        return len(users)
+        self.by_user.setdefault(user_id, set()).add(conn)
 
     async def admit(self, conn: Connection, session_id: str, user_id: str, cap: int) -> tuple[bool, bool]:
         """One round trip: is the session revoked, and may this user open one more socket on the

@@ -31,9 +31,3 @@ async def revoke_sessions(conn: asyncpg.Connection, session_ids: Sequence[str], 
     # NOTIFY payloads are limited to 8000 bytes: send ids in chunks.
     for start in range(0, len(ids), 100):
         await conn.execute("SELECT pg_notify($1, $2)", REVOCATION_CHANNEL, ",".join(ids[start:start + 100]))
-
-
-async def is_session_revoked(conn: asyncpg.Connection | asyncpg.Pool, session_id: str) -> bool:
-    return bool(
-        await conn.fetchval("SELECT 1 FROM khala_revoked_sessions WHERE session_id = $1", session_id)
-    )

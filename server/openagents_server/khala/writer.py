@@ -62,18 +62,14 @@ class Writer:
         if self.queued_bytes + len(frame) > self.max_bytes and self.queued_bytes > 0:
             return False
         if not self._in_flight and self._running and not self._sending and not self._control and not self._topics:
-            self.queued_bytes += len(frame)  # idle socket (the common case): straight out, no queueing
-            if self.queued_bytes >= self.max_bytes // 2:
-                self._room.clear()
+            self._grow(len(frame))  # idle socket (the common case): straight out, no queueing
             self._start(frame)
             return True
         queue = self._topics.get(topic)
         if queue is None:
             queue = self._topics[topic] = deque()
         queue.append((frame, tag))
-        self.queued_bytes += len(frame)
-        if self.queued_bytes >= self.max_bytes // 2:
-            self._room.clear()
+        self._grow(len(frame))
         self._send_next()
         return True
 
@@ -89,10 +85,14 @@ class Writer:
         if self.queued_bytes + grow > self.max_bytes:
             return False
         queue[-1] = (frame, tag)
-        self.queued_bytes += grow
+        self._grow(grow)
+        return True
+
+    def _grow(self, size: int) -> None:
+        """Account ``size`` more queued bytes; past half the bound, replay pauses (``wait_for_room``)."""
+        self.queued_bytes += size
         if self.queued_bytes >= self.max_bytes // 2:
             self._room.clear()
-        return True
 
     async def wait_for_room(self) -> None:
         """Block until at most half the queue is used (replay pacing)."""
