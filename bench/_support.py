@@ -49,13 +49,12 @@ def bench_database() -> Iterator[str]:
 @contextmanager
 def granian(target: str, *, factory: bool = False, env: dict[str, str] | None = None,
             workers: int = 1) -> Iterator[str]:
+    from openagents_server.serve import granian_command
+
     port = free_port()
-    argv = [sys.executable, "-m", "granian", "--interface", "asgi", "--loop", "uvloop",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-            "--log-level", "error", "--no-ws"]
-    if factory:
-        argv.append("--factory")
-    proc = subprocess.Popen([*argv, target], cwd=REPO, env={**os.environ, **(env or {})},
+    # Exactly the flags `openagents serve` runs with, for our app and for any baseline app alike.
+    argv = granian_command("127.0.0.1", port, workers, "error", target=target, factory=factory)
+    proc = subprocess.Popen(argv, cwd=REPO, env={**os.environ, **(env or {})},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -41,7 +41,8 @@ BACKPRESSURE = 8192
 BACKLOG = 4096
 
 
-def granian_command(host: str, port: int, workers: int, log_level: str = "warning") -> list[str]:
+def granian_command(host: str, port: int, workers: int, log_level: str = "warning", *,
+                    target: str = "openagents_server.app:create_app_from_env", factory: bool = True) -> list[str]:
     """The one granian command line: ``serve``, the tests' live servers and the benchmarks use it.
 
     ``--runtime-mode st``: one single-threaded I/O runtime per worker. On the Khala fan-out bench
@@ -60,7 +61,8 @@ def granian_command(host: str, port: int, workers: int, log_level: str = "warnin
         "--ws",
         "--no-access-log",
         "--log-level", log_level,
-        "--factory", "openagents_server.app:create_app_from_env",
+        *(["--factory"] if factory else []),
+        target,
     ]
 
 

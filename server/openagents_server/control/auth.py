@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 from litestar import Request
 from litestar.di import NamedDependency, Provide
+from litestar.params import SkipValidation
 
 from openagents_server.control import problems
 from openagents_server.control.auth_cache import CACHE
@@ -88,8 +89,26 @@ def valid_device_id(value: str | None, field: str = "device_id") -> str | None:
     return value
 
 
-def bearer_token(request: Request[Any, Any, Any]) -> str | None:
-    header = request.headers.get("authorization")
+def raw_headers(request: Request[Any, Any, Any], wanted: frozenset[bytes]) -> dict[bytes, str]:
+    """The first value of each ``wanted`` header, in one pass over the ASGI header list.
+
+    Why: authentication runs on every protected request and needs two or three headers; building
+    Litestar's ``Headers`` multidict for that cost more than the rest of the credential check.
+    """
+    found: dict[bytes, str] = {}
+    for name, value in request.scope["headers"]:
+        if name in wanted and name not in found:
+            found[name] = value.decode("latin-1")
+    return found
+
+
+_DEVICE_HEADER_KEY = DEVICE_HEADER.encode()
+_CSRF_HEADER_KEY = CSRF_HEADER.encode()
+_AUTH_HEADERS = frozenset({b"authorization", _DEVICE_HEADER_KEY, _CSRF_HEADER_KEY})
+
+
+def bearer_token(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header value; ``None`` when there is no header."""
     if header is None:
         return None
     scheme, _, token = header.partition(" ")
@@ -106,7 +125,8 @@ async def authenticate(request: Request[Any, Any, Any]) -> AuthContext:
 
 async def authenticate_with(request: Request[Any, Any, Any], *, csrf: str | None = None) -> AuthContext:
     """Authenticate; ``csrf`` is a CSRF token from a form field, used when the header is absent."""
-    token = bearer_token(request)
+    headers = raw_headers(request, _AUTH_HEADERS)
+    token = bearer_token(headers.get(b"authorization"))
     via_cookie = False
     if token is None:
         token = request.cookies.get(cookie_names(request).session)
@@ -122,13 +142,13 @@ async def authenticate_with(request: Request[Any, Any, Any], *, csrf: str | None
     if context is None:
         context = await _resolve(auth_pool_of(request), token, key)
     if context.kind == "session":
-        claimed_device = request.headers.get(DEVICE_HEADER)
+        claimed_device = headers.get(_DEVICE_HEADER_KEY)
         if claimed_device is not None and claimed_device != context.device_id:
             raise problems.forbidden("This session belongs to another device.", "device_mismatch")
     if via_cookie:
         if request.method not in SAFE_METHODS:
             refuse_cross_site(request)
-            presented = request.headers.get(CSRF_HEADER) or csrf
+            presented = headers.get(_CSRF_HEADER_KEY) or csrf
             if not csrf_matches(settings_of(request).session_secret, context.session_id or "", presented):
                 raise problems.forbidden("Missing or invalid CSRF token (send the x-csrf-token header).",
                                          "csrf_failed")
@@ -192,5 +212,7 @@ def require_session(auth: AuthContext) -> None:
 
 
 AUTH_DEPENDENCIES = {"auth": Provide(authenticate)}
-#: Handler parameter type for the authenticated caller.
-Auth = NamedDependency[AuthContext]
+#: Handler parameter type for the authenticated caller. ``SkipValidation``: the value is our own
+#: frozen dataclass, built by ``authenticate``; re-validating it field by field on every request
+#: cost more than the credential check itself.
+Auth = NamedDependency[SkipValidation[AuthContext]]

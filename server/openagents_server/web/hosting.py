@@ -152,11 +152,13 @@ class WebHosting:
             return
         _PATHSEND.set("http.response.pathsend" in (scope.get("extensions") or {}))
         headers = _header_map(scope)
-        # The cohort only matters while a canary runs.
-        cookie_key = read_cookie(headers.get(b"cookie"), COHORT_COOKIE) if rollout.canary_build_id else None
-        if not valid_cohort_key(cookie_key):
-            cookie_key = None  # a device without a key is served the active bundle until it gets one
-        choice = choose_bundle(rollout, self.store, cookie_key)
+        if rollout.canary_build_id:  # the cohort only matters while a canary runs
+            cookie_key = read_cookie(headers.get(b"cookie"), COHORT_COOKIE)
+            if not valid_cohort_key(cookie_key):
+                cookie_key = None  # a device without a key is served the active bundle until it gets one
+            choice = choose_bundle(rollout, self.store, cookie_key)
+        else:
+            choice = self._plain_choice(rollout)
         build_id = choice.bundle.build_id.encode() if choice.bundle else b""
         get_like = method in ("GET", "HEAD")
 

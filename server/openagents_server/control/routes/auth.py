@@ -188,12 +188,13 @@ class MeController(Controller):
     security = SECURED
 
     @get(["/me", "/v1/me"], responses=ERRORS, summary="Who am I: user, credential and org memberships")
-    async def me(self, auth: Auth) -> Resp:
+    async def me(self, auth: Auth) -> dict[str, Any]:
+        # A plain dict, not ``ok()``: no cookies to set, and Litestar renders it without a Response object.
         orgs = memberships_of(auth)
         credential = {"kind": auth.kind, "session_id": auth.session_id, "device_id": auth.device_id,
                       "token_id": auth.token_id, "abilities": list(auth.abilities) or None}
-        return ok({"user": {"id": auth.user_id, "email": auth.email, "name": auth.name},
-                   "credential": credential, **orgs})
+        return {"data": {"user": {"id": auth.user_id, "email": auth.email, "name": auth.name},
+                         "credential": credential, **orgs}}
 
 
 async def _signed_in(request: Request[Any, Any, Any], sign_in: identity.SignIn, status: int = 200) -> Resp:
