@@ -78,23 +78,37 @@ def test_the_shell_itself_is_never_gated(gated: tuple[LiveServer, str], bundles:
     assert r.status_code == 200 and current in r.text
 
 
-async def test_khala_can_judge_a_hello_with_the_same_window(database_url: str, bundles: BuiltBundles,
-                                                            tmp_path: Path) -> None:
-    import asyncpg
-    from openagents_server.app import create_app
-    from openagents_server.settings import load_settings
-    from openagents_server.web.compat import judge_client
+async def test_khala_hello_is_judged_by_the_same_window(gated: tuple[LiveServer, str], bundles: BuiltBundles) -> None:
+    """A shell below its bundle's minimum is told to upgrade by Khala too (4026), exactly like the API;
+    current shells and non-shell clients (CLI, native apps: their own build names) are admitted."""
+    from openagents_proto.sync import domain as d
 
-    floor = bundles.b.split("-")[0]
-    build_bundle(BuildOptions(repo=REPO, bundles_dir=tmp_path, build_time=TIME_B + 3600, min_client_build_id=floor))
-    app = create_app(load_settings({}, env="test", database_url=database_url, bundles_dir=str(tmp_path),
-                                   log_level="warning"))
-    app.state.pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
-    try:
-        old = await judge_client(app, bundles.a, "khala.ws.v1", 1)
-        assert (old.accepted, old.code, old.upgrade_required) == (False, "upgrade_required", True)
-        assert (await judge_client(app, bundles.b, "khala.ws.v1", 1)).accepted
-        assert (await judge_client(app, bundles.b, "khala.ws.v2", 1)).code == "unsupported_protocol_version"
-        assert (await judge_client(app, bundles.b, "khala.ws.v1", 9)).code == "unsupported_schema_version"
-    finally:
-        await app.state.pool.close()
+    from tests.khala.support import KhalaClient, token
+
+    server, current = gated
+    old = await KhalaClient.connect(server.ws_url)
+    await old.send(d.Hello(sync_token=token(), client_build_id=bundles.a, protocol_version="khala.ws.v1",
+                           schema_version=1))
+    closed = await old.expect_close()
+    assert closed.code == 4026
+    assert closed.error is not None and closed.error.code is d.SyncErrorCode.UPGRADE_REQUIRED
+    assert closed.error.message.startswith("upgrade_required:")
+    assert closed.error.recovery is d.RecoveryHint.UPGRADE
+
+    for build in (bundles.b, current, "openagents-cli/0.1"):
+        client = await KhalaClient.connect(server.ws_url)
+        await client.hello(client_build_id=build)
+        await client.close()
+
+    wrong = await KhalaClient.connect(server.ws_url)
+    await wrong.send(d.Hello(sync_token=token(), client_build_id=current, protocol_version="khala.ws.v2",
+                             schema_version=1))
+    closed = await wrong.expect_close()
+    assert closed.code == 4026 and closed.error is not None
+    assert closed.error.message.startswith("unsupported_protocol_version:")
+
+
+def test_build_bounds_apply_to_shell_builds_only() -> None:
+    for other in ("openagents-cli/0.1", "bench", "desktop-1.2.0"):
+        assert evaluate(WINDOW, other, "khala.ws.v1", 1).accepted, other
+    assert evaluate(WINDOW, "openagents-cli/0.1", "khala.ws.v2", 1).code == "unsupported_protocol_version"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from openagents_build.manifest import Compatibility
 from openagents_proto.sync.domain import Hello
 from openagents_proto.sync.limits import PROTOCOL_VERSION
 
@@ -12,6 +13,7 @@ from openagents_server.khala.codes import KhalaClose
 from openagents_server.khala.log import TopicState
 from openagents_server.khala.tokens import SigningKeys, SyncTokenClaims, SyncTokenError, verify_sync_token
 from openagents_server.khala.topics import Topic, TopicError, parse_topic
+from openagents_server.web.compat import evaluate
 
 __all__ = ["PROTOCOL_VERSION", "authenticate", "authorize", "check_compatibility", "origin_allowed", "parse_requested"]
 
@@ -23,22 +25,23 @@ def authenticate(hello: Hello, keys: SigningKeys, now: int | None = None) -> Syn
         raise KhalaClose(codes.UNAUTHORIZED, str(exc), reason=exc.reason, field="sync_token") from None
 
 
-def check_compatibility(
-    hello: Hello, *, min_build: str, max_build: str, min_schema: int, max_schema: int
-) -> None:
-    """Client build ids are sortable timestamps (``20260221T120000Z``); empty bounds are open."""
-    if hello.protocol_version != PROTOCOL_VERSION:
-        raise KhalaClose(codes.UPGRADE_REQUIRED, f"server speaks {PROTOCOL_VERSION}",
-                         reason="unsupported_protocol_version", field="protocol_version")
-    if not min_schema <= hello.schema_version <= max_schema:
-        raise KhalaClose(codes.UPGRADE_REQUIRED, f"schema_version must be within {min_schema}..{max_schema}",
-                         reason="unsupported_schema_version", field="schema_version")
-    if min_build and hello.client_build_id < min_build:
-        raise KhalaClose(codes.UPGRADE_REQUIRED, f"client build is older than {min_build}",
-                         reason="upgrade_required", field="client_build_id")
-    if max_build and hello.client_build_id > max_build:
-        raise KhalaClose(codes.UPGRADE_REQUIRED, f"client build is newer than {max_build}",
-                         reason="unsupported_client_build", field="client_build_id")
+#: What each refusal of the compatibility window says, and which HELLO field it is about.
+_COMPAT_REFUSALS = {
+    "unsupported_protocol_version": ("protocol_version", f"this server speaks {PROTOCOL_VERSION}"),
+    "unsupported_schema_version": ("schema_version", "schema_version is outside the supported range"),
+    "upgrade_required": ("client_build_id", "this client build is older than the oldest supported; reload"),
+    "unsupported_client_build": ("client_build_id", "this client build is newer than the server supports"),
+}
+
+
+def check_compatibility(hello: Hello, window: Compatibility, known_builds: frozenset[str] = frozenset()) -> None:
+    """The same window rules as the HTTP gate (``web.compat.evaluate``); a refusal closes with 4026."""
+    verdict = evaluate(window, hello.client_build_id, hello.protocol_version, hello.schema_version,
+                       known_builds=known_builds)
+    if not verdict.accepted:
+        code = verdict.code or "upgrade_required"
+        field, message = _COMPAT_REFUSALS.get(code, ("client_build_id", "client is outside the compatibility window"))
+        raise KhalaClose(codes.UPGRADE_REQUIRED, message, reason=code, field=field)
 
 
 def parse_requested(topics: Iterable[str]) -> list[Topic]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from openagents_build.manifest import Compatibility
 from openagents_proto.sync import domain as d
 from openagents_proto.sync.limits import MAX_BATCH_UPDATES, MAX_INBOUND_FRAME_BYTES
 
@@ -61,6 +62,13 @@ class Limits:
     min_schema_version: int = 1
     max_schema_version: int = 1
 
+    @property
+    def window(self) -> Compatibility:
+        """The operator's window from settings (empty build bounds are open)."""
+        return Compatibility(protocol_version=auth.PROTOCOL_VERSION, min_client_build_id=self.min_client_build_id,
+                             max_client_build_id=self.max_client_build_id,
+                             min_schema_version=self.min_schema_version, max_schema_version=self.max_schema_version)
+
 
 class TokenBucket:
     def __init__(self, rate: float, burst: float) -> None:
@@ -81,11 +89,15 @@ class TokenBucket:
 Receive = Callable[[], Awaitable[bytes | str | None]]
 Send = Callable[[bytes], Awaitable[None]]
 Close = Callable[[int, str], Awaitable[None]]
+#: The deployed bundle's compatibility window for this client and the builds deployed (None: no bundle).
+ServedWindow = Callable[[], Awaitable[tuple[Compatibility, frozenset[str]] | None]]
 
 
 class Connection:
-    def __init__(self, hub: Hub, keys: SigningKeys, limits: Limits, receive: Receive, send: Send, close: Close) -> None:
+    def __init__(self, hub: Hub, keys: SigningKeys, limits: Limits, receive: Receive, send: Send, close: Close,
+                 served_window: ServedWindow | None = None) -> None:
         self.hub = hub
+        self._served_window = served_window
         self.keys = keys
         self.limits = limits
         #: "{node}.{conn}": the node part tells which process (granian worker / server) holds the socket.
@@ -278,8 +290,11 @@ class Connection:
 
     async def _hello(self, hello: d.Hello) -> None:
         limits = self.limits
-        auth.check_compatibility(hello, min_build=limits.min_client_build_id, max_build=limits.max_client_build_id,
-                                 min_schema=limits.min_schema_version, max_schema=limits.max_schema_version)
+        auth.check_compatibility(hello, limits.window)
+        served = await self._served_window() if self._served_window is not None else None
+        if served is not None:
+            # The same gate as the HTTP API: a shell below its bundle's minimum must reload first.
+            auth.check_compatibility(hello, *served)
         claims = auth.authenticate(hello, self.keys)
         self.claims, self.session_id, self.user_id = claims, claims.oa_session_id, claims.oa_user_id
         # Index first, then check: a revocation committed in between is caught by one or the other.

@@ -12,6 +12,7 @@ from typing import Any
 
 import structlog
 from litestar import Litestar
+from openagents_build.manifest import Compatibility
 from openagents_proto.sync import domain as d
 
 from openagents_server.khala import codec, codes
@@ -22,6 +23,10 @@ from openagents_server.khala.hub import Hub
 from openagents_server.khala.retention import retention_loop
 from openagents_server.khala.tokens import SigningKeys
 from openagents_server.settings import Settings
+from openagents_server.web.compat import served_window
+from openagents_server.web.headers import COHORT_COOKIE
+from openagents_server.web.hosting import read_cookie
+from openagents_server.web.rollout import valid_cohort_key
 
 _log = structlog.get_logger("openagents.khala.gateway")
 SOCKET_PATH = "/sync/socket"
@@ -122,5 +127,10 @@ async def serve_socket(app: Litestar, scope: Any, asgi_receive: Any, asgi_send: 
         data = message.get("bytes")
         return data if data is not None else message.get("text") or ""
 
-    connection = Connection(state.khala_hub, state.khala_keys, state.khala_limits, receive, send, close)
+    cohort = read_cookie(headers.get("cookie", "").encode("latin-1"), COHORT_COOKIE)
+
+    def window() -> Awaitable[tuple[Compatibility, frozenset[str]] | None]:
+        return served_window(app, cohort if valid_cohort_key(cohort) else None)
+
+    connection = Connection(state.khala_hub, state.khala_keys, state.khala_limits, receive, send, close, window)
     await connection.run()

@@ -6,6 +6,7 @@ Build ids order by their leading UTC timestamp (``20260221T120000Z`` or ``202602
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +25,17 @@ class Verdict:
 ACCEPTED = Verdict(True)
 
 
+#: A shell build id: ``20260221T120000Z`` or ``20260221T120000Z-<digest>`` (what ``openagents build`` names).
+SHELL_BUILD_ID = re.compile(r"^\d{8}T\d{6}Z(?:-[A-Za-z0-9._-]{1,64})?$")
+
+
 def build_time(build_id: str) -> str:
     """The ordering key of a build id: its timestamp part."""
     return build_id.split("-", 1)[0]
+
+
+def is_shell_build(client_build_id: str) -> bool:
+    return SHELL_BUILD_ID.match(client_build_id) is not None
 
 
 def evaluate(
@@ -38,32 +47,36 @@ def evaluate(
     known_builds: frozenset[str] = frozenset(),
 ) -> Verdict:
     """Judge a client. ``known_builds`` (bundles deployed here) are accepted above the maximum:
-    after a rollback, clients still on the newer bundle keep working until they reload."""
+    after a rollback, clients still on the newer bundle keep working until they reload.
+
+    The build bounds order shell builds by time, so they apply to shell build ids only; other clients
+    (the CLI, native apps, load generators) name their own builds and are judged by protocol and
+    schema, which is what decides whether they can talk to us."""
     if protocol_version is not None and protocol_version != window.protocol_version:
         return Verdict(False, "unsupported_protocol_version", True)
     if schema_version is not None and not (
         window.min_schema_version <= schema_version <= window.max_schema_version
     ):
         return Verdict(False, "unsupported_schema_version", True)
-    key = build_time(client_build_id)
-    if key < build_time(window.min_client_build_id):
+    if not is_shell_build(client_build_id):
+        return ACCEPTED
+    key = build_time(client_build_id)  # empty bounds are open
+    if window.min_client_build_id and key < build_time(window.min_client_build_id):
         return Verdict(False, "upgrade_required", True)
-    if key > build_time(window.max_client_build_id) and client_build_id not in known_builds:
+    if (window.max_client_build_id and key > build_time(window.max_client_build_id)
+            and client_build_id not in known_builds):
         return Verdict(False, "unsupported_client_build", True)
     return ACCEPTED
 
 
-async def judge_client(app: Any, client_build_id: str, protocol_version: str | None = None,
-                       schema_version: int | None = None, cohort_key: str | None = None) -> Verdict:
-    """The gate for callers outside HTTP (Khala's HELLO): judge against the bundle this client is
-    served (active, or canary for its cohort). With no bundle deployed every client is accepted.
-    Khala closes with 4026 when ``verdict.upgrade_required``."""
+async def served_window(app: Any, cohort_key: str | None = None) -> tuple[Compatibility, frozenset[str]] | None:
+    """The window of the bundle this client is served (active, or canary for its cohort) and the
+    builds deployed here; ``None`` with no bundle deployed. Khala's HELLO is judged by it."""
     from openagents_server.web.rollout import choose_bundle
 
     hosting = app.state.web
-    rollout = await hosting.rollout.get(getattr(app.state, "pool", None))
+    rollout = hosting.rollout.fresh() or await hosting.rollout.get(getattr(app.state, "pool", None))
     bundle = choose_bundle(rollout, hosting.store, cohort_key).bundle
     if bundle is None:
-        return ACCEPTED
-    return evaluate(bundle.manifest.compatibility, client_build_id, protocol_version, schema_version,
-                    known_builds=frozenset(hosting.store.bundles()))
+        return None
+    return bundle.manifest.compatibility, frozenset(hosting.store.bundles())
