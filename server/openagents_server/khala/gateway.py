@@ -104,7 +104,8 @@ async def serve_socket(app: Litestar, scope: Any, asgi_receive: Any, asgi_send: 
 
     def send(frame: bytes) -> Awaitable[None]:
         # A plain function handing back the server's awaitable: no coroutine per frame per socket.
-        return asgi_send({"type": "websocket.send", "bytes": frame, "text": None})  # type: ignore[no-any-return]
+        # No ``"text": None`` key: with both keys present granian converts the bytes element by element.
+        return asgi_send({"type": "websocket.send", "bytes": frame})  # type: ignore[no-any-return]
 
     async def close(code: int, reason: str) -> None:
         await asgi_send({"type": "websocket.close", "code": code, "reason": reason})

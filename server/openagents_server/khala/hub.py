@@ -88,6 +88,7 @@ class Hub:
         self._stats_task: asyncio.Task[None] | None = None
         self._poll_task: asyncio.Task[None] | None = None
         self._stats_rounds = 0
+        self._stopping = False
 
     async def start(self) -> None:
         await self.fanout.start(self.on_event, self.on_revoke, self.on_reset)
@@ -156,6 +157,7 @@ class Hub:
             await asyncio.sleep(PUBLISH_INTERVAL_SECONDS)
 
     async def stop(self) -> None:
+        self._stopping = True  # this node's rows go in one statement below; sockets need not release theirs
         for task in (self._stats_task, self._poll_task):
             if task is not None:
                 task.cancel()
@@ -191,6 +193,8 @@ class Hub:
         return bool(row["revoked"]), row["live"] >= 0
 
     async def release(self, conn: Connection) -> None:
+        if self._stopping:
+            return
         try:
             await self.pool.execute("DELETE FROM khala_connections WHERE conn_id = $1", conn.id)
         except Exception as exc:  # noqa: BLE001 - the row stops counting when this node goes stale
