@@ -13,6 +13,7 @@ from playwright.sync_api import BrowserContext, Page
 
 from e2e.conftest import Guard, bundle_cli, wait_booted, wait_js
 from tests.support.bundles import REPO, TIME_A, TIME_B, BuiltBundles
+from tests.support.proxy import GatewayProxy
 from tests.support.servers import LiveServer
 
 #: Generous per-test limit: the first test also builds the bundles (brotli-11 of the 9.6 MB wasm takes
@@ -161,6 +162,27 @@ def test_offline_reload_renders_the_shell_from_the_service_worker(
     assert "Offline" in page.locator("#oa-offline").inner_text()
     page.get_by_role("link", name="Feed").click()  # still navigates offline
     wait_js(page, "document.querySelector('#oa-app [data-route=\"feed\"]')")
+
+
+def test_a_proxy_answering_for_a_dead_backend_gets_the_cached_shell(
+        server: LiveServer, bundles: BuiltBundles, persistent: Callable[[], BrowserContext], guard: Guard) -> None:
+    """Behind a load balancer the backend going away looks like 502/503/504, not a refused connection:
+    the service worker serves the cached shell for each, and the shell says it is offline."""
+    with GatewayProxy(server.url) as proxy:
+        page = persistent().new_page()
+        page.goto(proxy.url + "/settings/profile")
+        assert wait_booted(page)["online"] == "1"
+        _wait_controlled(page, bundles.b)
+        guard.allow(r"status of 50[234]|Failed to load resource|bad HTTP response code")
+        for status in (502, 503, 504):
+            proxy.failing = status
+            page.reload()
+            shell = wait_booted(page)
+            assert (shell["build"], shell["route"], shell["online"]) == (bundles.b, "settings.profile", "0"), status
+            assert "Offline" in page.locator("#oa-offline").inner_text()
+        proxy.failing = None  # the backend is back: the next load is served and online again
+        page.reload()
+        wait_js(page, "document.querySelector('#oa-app [data-online=\"1\"]')")
 
 
 def test_a_boot_failure_shows_a_readable_error_with_retry(server: LiveServer, context: BrowserContext,

@@ -163,7 +163,8 @@ async function apiFetch(path, options = {}) {
     setOnline(false);
     throw e;
   }
-  setOnline(true);
+  // 502/503/504: a proxy answering for a backend it cannot reach. To the user that is offline.
+  setOnline(!(resp.status >= 502 && resp.status <= 504));
   observeBuild(resp);
   if (resp.status === 426) {
     const n = Number(sessionStorage.getItem(RELOAD_GUARD) || "0");
