@@ -164,6 +164,38 @@ def test_offline_reload_renders_the_shell_from_the_service_worker(
     wait_js(page, "document.querySelector('#oa-app [data-route=\"feed\"]')")
 
 
+SNAPSHOT_STORED = "performance.getEntriesByName('snapshot-stored').length > 0"
+DEFERRED_LOADED = "performance.getEntriesByName('deferred-packages-loaded').length > 0"
+
+
+def test_a_returning_visit_boots_from_the_memory_snapshot_and_a_bad_one_is_dropped(
+        server: LiveServer, bundles: BuiltBundles, persistent: Callable[[], BrowserContext], guard: Guard) -> None:
+    page = persistent().new_page()
+    page.goto(server.url + "/feed")
+    wait_booted(page)
+    assert page.evaluate("() => performance.getEntriesByName('snapshot-restored').length") == 0  # first visit
+    wait_js(page, SNAPSHOT_STORED)
+    assert page.evaluate(f"async () => Boolean(await (await caches.open('oa-snapshot')).match('/__oa/snapshot/{bundles.b}'))")
+
+    page.reload()  # the interpreter comes from the snapshot; the packages load as before
+    assert wait_booted(page)["route"] == "feed"
+    assert page.evaluate("() => performance.getEntriesByName('snapshot-restored').length") == 1
+    wait_js(page, DEFERRED_LOADED)  # msgspec's native module loads into the restored interpreter
+    assert page.evaluate("async () => (await window.oaHost.packagesReady(), true)")
+
+    # A snapshot that cannot be restored costs one reload, then snapshots stay off for this build.
+    guard.allow(r"memory snapshot")
+    page.evaluate(f"""async () => (await caches.open('oa-snapshot')).put('/__oa/snapshot/{bundles.b}',
+        new Response(new Uint8Array(64 * 1024).fill(7)))""")
+    page.reload()
+    wait_js(page, f"localStorage.getItem('oa-snapshot-off:{bundles.b}') === '1'")
+    assert wait_booted(page)["route"] == "feed"
+    assert page.evaluate("() => performance.getEntriesByName('snapshot-restored').length") == 0
+    page.reload()
+    assert wait_booted(page)["route"] == "feed"
+    assert page.evaluate("async () => (await caches.keys()).includes('oa-snapshot')") is False
+
+
 def test_a_proxy_answering_for_a_dead_backend_gets_the_cached_shell(
         server: LiveServer, bundles: BuiltBundles, persistent: Callable[[], BrowserContext], guard: Guard) -> None:
     """Behind a load balancer the backend going away looks like 502/503/504, not a refused connection:

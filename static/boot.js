@@ -202,6 +202,77 @@ const host = {
 };
 window.oaHost = host;
 
+// ---- memory snapshot: a returning visitor's boot skips the interpreter's start-up ----------------
+// Pyodide can restore the wasm heap of a started interpreter instead of starting one (private API
+// `_makeSnapshot`/`_loadSnapshot`; recipe in tools/boot/RESULTS.md; adr/0303). The first boot of a
+// build snapshots the bare interpreter (before any package: native extensions do not survive a
+// restore) and keeps it in Cache Storage once the shell is up; later boots of that build restore it
+// and then load the packages as usual. A restore that fails turns snapshots off for the build and
+// reloads once, so the worst case is one slower boot, never a broken one.
+const SNAPSHOT_CACHE = "oa-snapshot";
+const SNAPSHOT_KEY = "/__oa/snapshot/" + BUILD;
+const SNAPSHOT_OFF = "oa-snapshot-off:" + BUILD;
+
+function snapshotsOn() {
+  try { return Boolean(cfg.service_worker) && "caches" in self && !localStorage.getItem(SNAPSHOT_OFF); }
+  catch (e) { return false; }
+}
+async function readSnapshot() {
+  if (!snapshotsOn()) return null;
+  try {
+    const hit = await (await caches.open(SNAPSHOT_CACHE)).match(SNAPSHOT_KEY);
+    return hit ? await hit.arrayBuffer() : null;
+  } catch (e) { return null; }
+}
+async function storeSnapshot(bytes) {
+  const cache = await caches.open(SNAPSHOT_CACHE);
+  for (const req of await cache.keys()) {
+    if (new URL(req.url).pathname !== SNAPSHOT_KEY) await cache.delete(req);  // one build's at a time
+  }
+  await cache.put(SNAPSHOT_KEY, new Response(bytes, { headers: { "content-type": "application/octet-stream" } }));
+}
+function growingModule(snapshot) {
+  // The restore copies the snapshot's heap into the wasm memory, which must already be that large
+  // (Pyodide sizes INITIAL_MEMORY, but the wasm module declares its own memory).
+  return async (settings) => {
+    const { default: create } = await import(cfg.runtime + "pyodide.asm.mjs");
+    const module = await create(settings);
+    const heapBytes = snapshot.byteLength - new Uint32Array(snapshot, 0, 12)[1];
+    if (module.HEAP8.length < heapBytes) module.growMemory(heapBytes);
+    return module;
+  };
+}
+async function startPython(loadPyodide) {
+  const base = { indexURL: new URL(cfg.runtime, location.href).href, lockFileURL: new URL(cfg.lock, location.href).href };
+  const quiet = { messageCallback: () => {} };
+  const snapshot = await readSnapshot();
+  if (snapshot) {
+    try {
+      const pyodide = await loadPyodide({ ...base, _loadSnapshot: snapshot, createPyodideModule: growingModule(snapshot) });
+      performance.mark("snapshot-restored");
+      await pyodide.loadPackage(cfg.packages, quiet);
+      return { pyodide, fresh: null };
+    } catch (e) {
+      console.warn("booting from the memory snapshot failed; snapshots are off for this build", e);
+      try { localStorage.setItem(SNAPSHOT_OFF, "1"); await caches.delete(SNAPSHOT_CACHE); } catch (e2) { /* best effort */ }
+      location.reload();
+      return new Promise(() => {});  // the reload takes over
+    }
+  }
+  const snapshots = snapshotsOn();
+  const pyodide = await loadPyodide({ ...base, _makeSnapshot: snapshots });
+  let fresh = null;
+  if (snapshots) {
+    try { fresh = pyodide.makeMemorySnapshot(); } catch (e) { console.warn("no memory snapshot this time", e); }
+    // Snapshot mode hands Python a recording proxy of the JS globals, on which getters such as
+    // `document` throw "Illegal invocation". The snapshot is taken: give Python the real globals.
+    pyodide.registerJsModule("js", globalThis);
+    pyodide.runPython("import sys; sys.modules.pop('js', None)");
+  }
+  await pyodide.loadPackage(cfg.packages, quiet);
+  return { pyodide, fresh };
+}
+
 async function boot() {
   step(2, "Loading runtime…");
   const probed = probe();
@@ -209,11 +280,7 @@ async function boot() {
   await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
   const { loadPyodide } = await import(cfg.runtime + "pyodide.mjs");
   performance.mark("pyodide-mjs-loaded");
-  const pyodide = await loadPyodide({
-    indexURL: new URL(cfg.runtime, location.href).href,
-    lockFileURL: new URL(cfg.lock, location.href).href,
-    packages: cfg.packages,
-  });
+  const { pyodide, fresh } = await startPython(loadPyodide);
   performance.mark("py-ready");
   step(DOWNLOAD_SHARE + 8, "Starting the shell…");
   const entry = pyodide.pyimport(cfg.entry);
@@ -235,6 +302,14 @@ async function boot() {
     .catch((e) => console.error("loading " + (cfg.deferred_packages || []).join(", ") + " failed", e));
   host.packagesReady = () => deferred;
   await registerWorker(info);
+  // Kept only while the service worker is on. The kill switch clears every cache, snapshots included;
+  // a snapshot an earlier page was still writing when it did is cleared here.
+  if (info && info.killswitch) {
+    caches.delete(SNAPSHOT_CACHE).catch(() => {});
+  } else if (fresh && info) {
+    storeSnapshot(fresh).then(() => performance.mark("snapshot-stored"))
+      .catch((e) => console.warn("could not keep the memory snapshot", e));
+  }
   const every = (info && info.update_check_seconds) || 0;
   if (every > 0) setInterval(checkForUpdate, every * 1000);
   document.addEventListener("visibilitychange", () => { if (!document.hidden) checkForUpdate(); });
