@@ -39,6 +39,10 @@ def _add_request_id(_logger: object, _method: str, event_dict: structlog.types.E
     return event_dict
 
 
+def _stderr_logger(*_args: object) -> structlog.PrintLogger:
+    return structlog.PrintLogger(sys.stderr)
+
+
 def configure_logging(level: str = "info", fmt: str = "json") -> None:
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer()
@@ -53,7 +57,9 @@ def configure_logging(level: str = "info", fmt: str = "json") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        # sys.stderr as it is when a line is written, not when logging was configured: under pytest
+        # the stream of the test that configured it is closed by the time a later test logs.
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,  # re-configurable (tests, CLI); logging is off the hot path
     )
 
