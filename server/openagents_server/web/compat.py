@@ -6,11 +6,11 @@ Build ids order by their leading UTC timestamp (``20260221T120000Z`` or ``202602
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from openagents_build.manifest import Compatibility
+from openagents_build.pipeline import BUILD_TIME_ID
 
 CLIENT_BUILD_HEADER = "x-oa-client-build"
 
@@ -25,17 +25,14 @@ class Verdict:
 ACCEPTED = Verdict(True)
 
 
-#: A shell build id: ``20260221T120000Z`` or ``20260221T120000Z-<digest>`` (what ``openagents build`` names).
-SHELL_BUILD_ID = re.compile(r"^\d{8}T\d{6}Z(?:-[A-Za-z0-9._-]{1,64})?$")
-
-
 def build_time(build_id: str) -> str:
     """The ordering key of a build id: its timestamp part."""
     return build_id.split("-", 1)[0]
 
 
 def is_shell_build(client_build_id: str) -> bool:
-    return SHELL_BUILD_ID.match(client_build_id) is not None
+    """A build id as ``openagents build`` names them (``20260221T120000Z[-<digest>]``)."""
+    return BUILD_TIME_ID.match(client_build_id) is not None
 
 
 def evaluate(
