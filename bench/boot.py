@@ -201,7 +201,9 @@ def one_load(ctx: Any, url: str, proxy: Proxy, settle_s: float) -> dict[str, Any
         const nav = performance.getEntriesByType('navigation')[0] || {};
         return {fcp: paint['first-contentful-paint'] ?? paint['first-paint'] ?? null, app: window.__appReady,
                 paints: paint, ttfb: nav.responseStart ?? null, html_done: nav.responseEnd ?? null,
-                interactive: nav.domInteractive ?? null}; }""")
+                interactive: nav.domInteractive ?? null,
+                // Which source answered the navigation under the worker's static route (Chromium 130+).
+                sw_source: nav.workerFinalSourceType || ''}; }""")
     if rec["fcp"] is None:
         rec["fcp"] = float("nan")
     time.sleep(settle_s)  # let the service worker finish its background work before the next load
@@ -232,7 +234,8 @@ def run_boot(runs: int, ours_url: str, ours_proxy: Proxy, base_url: str, base_pr
                         results[name].setdefault(load, []).append(rec)
                         print(f"  run {i} {name:8s} {load:7s} first paint {rec['fcp']:6.0f} ms  "
                               f"(html first byte {rec['ttfb'] or 0:5.0f}, parsed {rec['interactive'] or 0:5.0f})  "
-                              f"ready {rec['app']:7.0f} ms  {rec['bytes'] / 1e6:6.2f} MB  {len(rec['paths'])} paths",
+                              f"ready {rec['app']:7.0f} ms  {rec['bytes'] / 1e6:6.2f} MB  {len(rec['paths'])} paths"
+                              + (f"  (answered by {rec['sw_source']})" if rec["sw_source"] else ""),
                               flush=True)
                     ctx.close()
     finally:

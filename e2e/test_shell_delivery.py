@@ -153,10 +153,15 @@ def test_offline_reload_renders_the_shell_from_the_service_worker(
     page.goto(server.url + "/settings/profile")
     assert wait_booted(page)["online"] == "1"
     _wait_controlled(page, bundles.b)
+    # A controlled navigation races the network against the worker (static route): the server answers.
+    page.reload()
+    wait_booted(page)
+    assert page.evaluate(NAVIGATION_SOURCE) == ["race-network-and-fetch-handler", "network"]
     server.stop()
     guard.allow(r"ERR_CONNECTION_REFUSED|Failed to load resource|Failed to fetch")
     page.reload()
     shell = wait_booted(page)
+    assert page.evaluate(NAVIGATION_SOURCE)[1] == "fetch-event"  # the worker's cached shell
     assert shell["build"] == bundles.b and shell["route"] == "settings.profile"
     assert shell["online"] == "0"
     assert "Offline" in page.locator("#oa-offline").inner_text()
@@ -164,6 +169,9 @@ def test_offline_reload_renders_the_shell_from_the_service_worker(
     wait_js(page, "document.querySelector('#oa-app [data-route=\"feed\"]')")
 
 
+#: Which static-route source matched the page's navigation, and which one answered it (Chromium 130+).
+NAVIGATION_SOURCE = """() => { const n = performance.getEntriesByType('navigation')[0];
+  return [n.workerMatchedSourceType, n.workerFinalSourceType]; }"""
 SNAPSHOT_STORED = "performance.getEntriesByName('snapshot-stored').length > 0"
 DEFERRED_LOADED = "performance.getEntriesByName('deferred-packages-loaded').length > 0"
 
