@@ -53,6 +53,9 @@ def test_cold_load_shows_progress_at_once_then_the_shell_with_no_request_leaving
     assert values == sorted(values) and values[-1] == 100  # determinate, monotonic, complete
     assert len({v for v in values if 0 < v < 100}) >= 3  # it reported downloads and init steps
     assert page.locator("#oa-boot").is_hidden()
+    # The shell's own font, from the bundle (the loopback check below covers "no font CDN").
+    wait_js(page, "document.fonts.status === 'loaded' && document.fonts.check('15px Inter')")
+    assert page.evaluate("() => [...document.fonts].some(f => f.family.replace(/\"/g, '') === 'Inter' && f.status === 'loaded')")
     # msgspec and protobuf (the contracts' runtime) load right after the first frame
     wait_js(page, "performance.getEntriesByName('deferred-packages-loaded').length > 0")
     assert any("msgspec" in u for u in guard.requests) and any("protobuf" in u for u in guard.requests)

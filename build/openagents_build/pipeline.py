@@ -121,6 +121,24 @@ def _dir_digest(files: list[tuple[str, bytes]]) -> str:
     ]
 
 
+_CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')]+)\1\s*\)""")
+
+
+def _link_css_urls(css: str, urls: dict[str, str]) -> str:
+    """Point every relative ``url(...)`` of the inline CSS at its content-hashed asset.
+
+    A reference to a file the build did not stage fails the build (it would 404 in every browser)."""
+    def link(match: re.Match[str]) -> str:
+        ref = match.group(2)
+        if ref.startswith(("data:", "/", "#")):
+            return match.group(0)
+        if ref not in urls:
+            raise BuildError(f"styles.css refers to {ref!r}, which is not a static asset of the build")
+        return f'url("{urls[ref]}")'
+
+    return _CSS_URL.sub(link, css)
+
+
 def _render(template: str, values: dict[str, str]) -> str:
     for key, value in values.items():
         template = template.replace("{{" + key + "}}", value)
@@ -230,11 +248,15 @@ def _assemble(options: BuildOptions, repo: Path, staging: Path, cache_dir: Path,
     lock_bytes = write_lock(core_lock_info(pkg), entries)
     lock_url = stage.put("assets/" + hashed_name("pyodide-lock.json", lock_bytes), lock_bytes)
 
-    say("static: boot.js, icon (content-hashed); styles inlined")
+    # Fonts ship with their licence text (the OFL asks every copy of the font to carry it).
+    font_files = sorted(path.relative_to(static).as_posix() for path in (static / "fonts").iterdir()
+                        if path.suffix in (".woff2", ".txt"))
+    fonts = [name for name in font_files if name.endswith(".woff2")]
+    say(f"static: boot.js, icon, {len(fonts)} font(s) (content-hashed); styles inlined")
     urls: dict[str, str] = {}
-    for name in ("boot.js", "icon.svg"):
+    for name in ("boot.js", "icon.svg", *font_files):
         data = (static / name).read_bytes()
-        urls[name] = stage.put("assets/" + hashed_name(name, data), data)
+        urls[name] = stage.put("assets/" + hashed_name(name.rsplit("/", 1)[-1], data), data)
     timed("static", t)
 
     # Everything content-addressed is in place: the build id is the digest of all of it plus the
@@ -242,7 +264,7 @@ def _assemble(options: BuildOptions, repo: Path, staging: Path, cache_dir: Path,
     t = time.perf_counter()
     index_template = (static / "index.html").read_text()
     # Inline CSS paints the skeleton without waiting for a request; CSP allows exactly this block.
-    styles = (static / "styles.css").read_text().strip()
+    styles = _link_css_urls((static / "styles.css").read_text().strip(), urls)
     if "</" in styles:
         raise BuildError("styles.css must not contain '</'")
     style_hash = "sha256-" + base64.b64encode(hashlib.sha256(styles.encode()).digest()).decode()
@@ -283,6 +305,9 @@ def _assemble(options: BuildOptions, repo: Path, staging: Path, cache_dir: Path,
         "boot": urls["boot.js"],
         "icon": urls["icon.svg"],
         "pyodide_mjs": runtime_url + "pyodide.mjs",
+        # Fonts start downloading with the page; font-display: swap means they never hold back a paint.
+        "font_preloads": "".join(f'<link rel="preload" href="{urls[name]}" as="font" type="font/woff2" crossorigin>'
+                                 for name in fonts),
         "config_json": config_json,
     })
     sw_config = {"build_id": build_id, "cache": cache_name, "pinned": pinned, "shell": "/"}

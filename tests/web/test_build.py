@@ -113,6 +113,27 @@ def test_manifest_declares_entry_compat_window_and_service_worker(bundles: Built
     assert f'"build_id": "{bundles.b}"' in sw
 
 
+def test_fonts_ship_in_the_bundle_and_the_inline_css_points_at_their_hashed_names(bundles: BuiltBundles) -> None:
+    root = bundles.root / bundles.b
+    manifest = decode_manifest((root / "manifest.json").read_bytes())
+    fonts = [p for p in manifest.service_worker.pinned if p.endswith(".woff2")]
+    assert fonts and all(HASHED.match(p[1:]) for p in fonts)
+    assert (root / fonts[0][1:]).read_bytes() == (REPO / "static/fonts/inter-latin-wght-normal.woff2").read_bytes()
+    assert any(p.endswith(".txt") for p in manifest.service_worker.pinned)  # the OFL travels with the font
+    index = (root / "index.html").read_text()
+    assert f'url("{fonts[0]}")' in index and "fonts/inter-latin" not in index
+    assert f'<link rel="preload" href="{fonts[0]}" as="font" type="font/woff2" crossorigin>' in index
+
+
+def test_a_css_url_to_a_file_the_build_does_not_ship_fails_the_build() -> None:
+    urls = {"fonts/a.woff2": "/assets/a-0123456789ab.woff2"}
+    css = 'a{src:url(fonts/a.woff2)} b{background:url("data:image/png;base64,AA")} c{src:url(\'/x.png\')}'
+    assert pipeline._link_css_urls(css, urls) == (
+        'a{src:url("/assets/a-0123456789ab.woff2")} b{background:url("data:image/png;base64,AA")} c{src:url(\'/x.png\')}')
+    with pytest.raises(pipeline.BuildError, match="fonts/missing.woff2"):
+        pipeline._link_css_urls("a{src:url('fonts/missing.woff2')}", urls)
+
+
 def test_a_build_that_fails_midway_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*_args: object) -> bytes:
         raise RuntimeError("disk full (simulated)")

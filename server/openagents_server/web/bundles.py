@@ -33,6 +33,7 @@ CONTENT_TYPES = {
     ".zip": "application/zip",
     ".whl": "application/zip",
     ".png": "image/png",
+    ".txt": "text/plain; charset=utf-8",
 }
 
 
