@@ -278,6 +278,8 @@ async function boot() {
   const probed = probe();
   // Let the skeleton and the progress bar paint before compiling 1.3 MB of runtime JS.
   await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  // The app's font, fetched while Python starts (the skeleton is painted in the system face).
+  if (document.fonts) document.fonts.load("15px Inter").catch((e) => console.warn("font not loaded", e));
   const { loadPyodide } = await import(cfg.runtime + "pyodide.mjs");
   performance.mark("pyodide-mjs-loaded");
   const { pyodide, fresh } = await startPython(loadPyodide);

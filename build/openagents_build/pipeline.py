@@ -305,9 +305,6 @@ def _assemble(options: BuildOptions, repo: Path, staging: Path, cache_dir: Path,
         "boot": urls["boot.js"],
         "icon": urls["icon.svg"],
         "pyodide_mjs": runtime_url + "pyodide.mjs",
-        # Fonts start downloading with the page; font-display: swap means they never hold back a paint.
-        "font_preloads": "".join(f'<link rel="preload" href="{urls[name]}" as="font" type="font/woff2" crossorigin>'
-                                 for name in fonts),
         "config_json": config_json,
     })
     sw_config = {"build_id": build_id, "cache": cache_name, "pinned": pinned, "shell": "/"}

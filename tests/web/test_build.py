@@ -122,7 +122,6 @@ def test_fonts_ship_in_the_bundle_and_the_inline_css_points_at_their_hashed_name
     assert any(p.endswith(".txt") for p in manifest.service_worker.pinned)  # the OFL travels with the font
     index = (root / "index.html").read_text()
     assert f'url("{fonts[0]}")' in index and "fonts/inter-latin" not in index
-    assert f'<link rel="preload" href="{fonts[0]}" as="font" type="font/woff2" crossorigin>' in index
 
 
 def test_a_css_url_to_a_file_the_build_does_not_ship_fails_the_build() -> None:
