@@ -166,6 +166,8 @@ async function apiFetch(path, options = {}) {
   // 502/503/504: a proxy answering for a backend it cannot reach. To the user that is offline.
   setOnline(!(resp.status >= 502 && resp.status <= 504));
   observeBuild(resp);
+  // The API accepted this build: an earlier upgrade reload (below) did its job.
+  if (resp.ok && new URL(resp.url, location.href).pathname.startsWith("/api/")) sessionStorage.removeItem(RELOAD_GUARD);
   if (resp.status === 426) {
     const n = Number(sessionStorage.getItem(RELOAD_GUARD) || "0");
     if (n < 2) {
@@ -178,13 +180,19 @@ async function apiFetch(path, options = {}) {
 function setOnline(value) { if (online !== value) { online = value; notify(); } }
 window.addEventListener("online", () => { checkForUpdate(); probe(); });
 window.addEventListener("offline", () => setOnline(false));
+// Is the server reachable, is the kill switch on, how often to look for updates? The bundle's
+// manifest answers all three: the body names the build served to this device, the two headers the
+// delivery state. no-cache + ETag, so a warm boot costs a 304 and downloads nothing.
 async function probe() {
   try {
-    const r = await apiFetch("/api/web/client", { signal: AbortSignal.timeout(5000) });
+    const r = await apiFetch("/manifest.json", { signal: AbortSignal.timeout(5000) });
     if (r.ok) {
-      sessionStorage.removeItem(RELOAD_GUARD);
-      const body = await r.json();
-      return body.data;
+      const manifest = await r.json();
+      return {
+        build_id: manifest.build_id,
+        killswitch: r.headers.get("x-oa-killswitch") === "on",
+        update_check_seconds: Number(r.headers.get("x-oa-update-check-seconds")) || 0,
+      };
     }
   } catch (e) { /* offline */ }
   return null;

@@ -195,7 +195,9 @@ def test_sw_and_manifest_are_no_cache(server: LiveServer, newest: Manifest) -> N
     man = get(server, "/manifest.json")
     assert man.status_code == 200 and man.headers["cache-control"] == "no-cache"
     assert man.json()["build_id"] == newest.build_id
-    assert get(server, "/manifest.json", **{"if-none-match": man.headers["etag"]}).status_code == 304
+    assert man.headers["x-oa-killswitch"] == "off" and man.headers["x-oa-update-check-seconds"] == "60"
+    not_modified = get(server, "/manifest.json", **{"if-none-match": man.headers["etag"]})
+    assert not_modified.status_code == 304 and not_modified.headers["x-oa-killswitch"] == "off"
 
 
 def test_every_response_carries_the_build_id(server: LiveServer, newest: Manifest) -> None:

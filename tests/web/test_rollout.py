@@ -116,9 +116,15 @@ def test_killswitch_replaces_the_service_worker(server: LiveServer, database_url
     assert killed.headers["cache-control"] == "no-cache"
     info = httpx.get(server.url + "/api/web/client", timeout=10).json()["data"]
     assert info["killswitch"] is True
+    # The shell's boot reads it from the manifest's headers, also on a 304 (a warm boot downloads nothing).
+    manifest = httpx.get(server.url + "/manifest.json", timeout=10)
+    assert manifest.headers["x-oa-killswitch"] == "on"
     assert cli(database_url, bundles, "killswitch", "off").returncode == 0
     time.sleep(1.2)
     assert "OA_BUNDLE" in httpx.get(server.url + "/sw.js", timeout=10).text
+    revalidated = httpx.get(server.url + "/manifest.json", headers={"if-none-match": manifest.headers["etag"]},
+                            timeout=10)
+    assert revalidated.status_code == 304 and revalidated.headers["x-oa-killswitch"] == "off"
 
 
 async def test_rollout_changes_are_audited(database_url: str, bundles: BuiltBundles,

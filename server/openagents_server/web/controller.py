@@ -1,6 +1,7 @@
-"""``GET /api/web/client``: what the shell needs to know about its delivery (the build this device
-is served, the kill switch, how often to look for updates). The shell's first request: it also
-tells the shell whether it is online and, through the gate, whether its build is still accepted."""
+"""``GET /api/web/client``: a client's delivery information (the build this device is served, the
+kill switch, how often to look for updates, the compatibility window), through the API and its
+client-build gate. The browser shell reads the same state from ``/manifest.json`` and its headers
+instead, so that a warm boot revalidates one no-cache file (a 304) rather than calling the API."""
 
 from __future__ import annotations
 

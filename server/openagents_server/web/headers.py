@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 BUILD_HEADER = b"x-oa-build-id"
+#: On /manifest.json: "on" while the kill switch is deployed, else "off".
+KILLSWITCH_HEADER = b"x-oa-killswitch"
+#: On /manifest.json: seconds between the shell's update checks.
+UPDATE_CHECK_HEADER = b"x-oa-update-check-seconds"
 COHORT_COOKIE = "oa_cohort"
 COHORT_MAX_AGE_S = 400 * 24 * 3600  # browsers cap cookie lifetime at 400 days
 

@@ -2,7 +2,8 @@
 
 * ``/assets/*`` — content-hashed files of any deployed bundle: immutable caching, strong ETags,
   304s, precompressed br/gzip by ``Accept-Encoding``; unknown names → JSON 404.
-* ``/sw.js``, ``/manifest.json`` — the client's bundle's, ``no-cache`` (the kill switch swaps sw.js).
+* ``/sw.js``, ``/manifest.json`` — the client's bundle's, ``no-cache`` (the kill switch swaps sw.js;
+  the manifest carries the kill switch and the update interval as headers for the shell's boot).
 * every other GET/HEAD the router has no route for → the bundle's ``index.html`` (``/api/*`` never).
 * every response carries ``x-oa-build-id`` (the bundle this client is served);
 * ``/api/*`` requests that name their build (``x-oa-client-build``) outside the window → 426.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,9 @@ from openagents_server.web.headers import (
     ASSET_HEADERS,
     BUILD_HEADER,
     COHORT_COOKIE,
+    KILLSWITCH_HEADER,
     NO_CACHE_HEADERS,
+    UPDATE_CHECK_HEADER,
     cohort_cookie,
     shell_headers,
 )
@@ -169,7 +173,8 @@ class WebHosting:
             await self._bundle_file(send, choice, "sw.js", method, headers, build_id, rollout.killswitch)
             return
         if get_like and path == "/manifest.json":
-            await self._bundle_file(send, choice, "manifest.json", method, headers, build_id, False)
+            await self._bundle_file(send, choice, "manifest.json", method, headers, build_id, False,
+                                    self._delivery_headers(rollout))
             return
         if path.startswith("/api/") and choice.bundle is not None and CLIENT_BUILD_HEADER.encode() in headers:
             client = headers[CLIENT_BUILD_HEADER.encode()].decode("latin-1")
@@ -268,8 +273,15 @@ class WebHosting:
             return
         await self._serve_stored(send, stored, method, headers, ASSET_HEADERS, build_id)
 
+    def _delivery_headers(self, rollout: Rollout) -> list[tuple[bytes, bytes]]:
+        """What the shell's boot needs besides the manifest body: whether the kill switch is on (then
+        it must not register a worker) and how often to look for updates. As headers, they also come
+        with a 304, so a warm boot learns them without downloading anything."""
+        return [(KILLSWITCH_HEADER, b"on" if rollout.killswitch else b"off"),
+                (UPDATE_CHECK_HEADER, str(self.settings.shell_update_check_seconds).encode())]
+
     async def _bundle_file(self, send: Send, choice: Choice, name: str, method: str, headers: dict[bytes, bytes],
-                           build_id: bytes, killswitch: bool) -> None:
+                           build_id: bytes, killswitch: bool, extra: Sequence[tuple[bytes, bytes]] = ()) -> None:
         if killswitch and name == "sw.js":
             out = [(b"content-type", b"text/javascript; charset=utf-8"),
                    (b"content-length", str(len(KILL_SWITCH_JS)).encode()),
@@ -281,7 +293,8 @@ class WebHosting:
         if choice.bundle is None:
             await self._json(send, 404, envelope("not_found", "No shell bundle is deployed."), build_id)
             return
-        await self._serve_stored(send, choice.bundle.files[name], method, headers, NO_CACHE_HEADERS, build_id)
+        await self._serve_stored(send, choice.bundle.files[name], method, headers, [*NO_CACHE_HEADERS, *extra],
+                                 build_id)
 
     async def _shell(self, send: Send, choice: Choice, method: str, headers: dict[bytes, bytes], build_id: bytes,
                      new_key: str | None) -> None:
