@@ -196,6 +196,25 @@ def test_offline_reload_renders_the_shell_from_the_service_worker(
     wait_js(page, "document.querySelector('#oa-app [data-route=\"feed\"]')")
 
 
+def test_after_a_browser_restart_with_the_server_down_the_shell_still_opens(
+        server: LiveServer, bundles: BuiltBundles, persistent: Callable[[], BrowserContext], guard: Guard) -> None:
+    """A returning user offline: the browser starts, the worker is not running yet, and the network arm of
+    the navigation's race fails; the worker starts and answers with the cached shell."""
+    ctx = persistent()
+    page = ctx.new_page()
+    page.goto(server.url + "/feed")
+    wait_booted(page)
+    _wait_controlled(page, bundles.b)
+    ctx.close()
+    server.stop()
+    guard.allow(r"ERR_CONNECTION_REFUSED|Failed to load resource|Failed to fetch")
+    page = persistent().new_page()
+    page.goto(server.url + "/settings/profile")
+    shell = wait_booted(page)
+    assert (shell["build"], shell["route"], shell["online"]) == (bundles.b, "settings.profile", "0")
+    assert page.evaluate(NAVIGATION_SOURCE)[1] == "fetch-event"
+
+
 #: Which static-route source matched the page's navigation, and which one answered it (Chromium 130+).
 NAVIGATION_SOURCE = """() => { const n = performance.getEntriesByType('navigation')[0];
   return [n.workerMatchedSourceType, n.workerFinalSourceType]; }"""
