@@ -86,6 +86,25 @@ def test_a_cold_load_paints_the_progress_bar_within_200_ms(server: LiveServer, b
     assert min(paints) <= 200, paints
 
 
+def test_a_dark_mode_device_gets_the_dark_skeleton_and_shell(server: LiveServer, browser: Any, guard: Guard) -> None:
+    """The skeleton is painted in the device's scheme, and native parts (scrollbars, controls) follow it:
+    the page declares both schemes in a meta tag."""
+    #: The system colour `Canvas` resolves in the element's used scheme: white only when it is light.
+    canvas = """() => { const d = document.createElement('div'); d.style.background = 'Canvas';
+        document.body.append(d); const c = getComputedStyle(d).backgroundColor; d.remove(); return c; }"""
+    for scheme, background in (("dark", "rgb(21, 22, 26)"), ("light", "rgb(247, 247, 248)")):
+        ctx = browser.new_context(color_scheme=scheme)
+        guard.attach(ctx)
+        page = ctx.new_page()
+        page.goto(server.url + "/settings/profile", wait_until="commit")
+        wait_js(page, "document.getElementById('oa-progress') !== null", 10_000)
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == background
+        assert (page.evaluate(canvas) == "rgb(255, 255, 255)") == (scheme == "light")
+        wait_booted(page)
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == background
+        ctx.close()
+
+
 def test_deep_links_reload_into_the_shell_while_api_and_asset_misses_stay_404(
         server: LiveServer, bundles: BuiltBundles, persistent: Callable[[], BrowserContext]) -> None:
     ctx = persistent()
