@@ -5,10 +5,12 @@
    and prints one line; ours = the real shell served by granian, to its first rendered frame.
    Also first paint, and bytes over the wire per load (a counting TCP proxy sits in front of both
    servers, so service-worker traffic is counted too) with the paths requested.
+   Each measured navigation starts from a page of another site, after the browser has been up for a
+   second, as a visitor's first visit does (see `one_load`; `--from-blank` gives the older method).
 2. Static throughput of one hashed asset: granian (our hosting layer) vs nginx serving the same
    file from the same directory, with wrk, same run.
 
-    .venv/bin/python bench/boot.py [--runs 3] [--skip-boot] [--skip-static]
+    .venv/bin/python bench/boot.py [--runs 3] [--skip-boot] [--skip-static] [--from-blank]
 
 Setup it does itself: builds a bundle (var/bench/), an embedded PostgreSQL (var/bench-pg), and
 installs Debian's nginx (and wrk) when missing.
@@ -45,10 +47,15 @@ from openagents_server.db.migrate import apply_migrations
 from tests.support.servers import LiveServer, free_port
 
 CHROMIUM = "/usr/bin/chromium"
+#: Another site on loopback (an IP is its own site): the page a visitor comes from.
+ELSEWHERE_HOST = "127.0.0.2"
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    "--disable-component-update", "--disable-sync",
+    f"--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1, EXCLUDE {ELSEWHERE_HOST}",
 ]
+#: How long a browser (and then its tab) is up before the measured navigation.
+SETTLE_S = 1.0
 WORK = REPO / "var" / "bench"
 LOADS = ("cold", "warm", "restart")
 
@@ -70,6 +77,13 @@ window.__appReady = performance.now();
 FLOOR_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>one line</title><link rel="icon" href="data:,"></head>
 <body><p>loading…</p><script>window.__appReady = performance.now();</script></body></html>
+"""
+
+
+#: The page a visitor comes from, on another site.
+ELSEWHERE_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>elsewhere</title><link rel="icon" href="data:,"></head>
+<body><p><a href="#">a link to OpenAgents</a></p></body></html>
 """
 
 
@@ -107,10 +121,10 @@ class StaticHandler(SimpleHTTPRequestHandler):
         return body_path.open("rb")
 
 
-def start_static(root: Path) -> tuple[ThreadingHTTPServer, int]:
+def start_static(root: Path, host: str = "127.0.0.1") -> tuple[ThreadingHTTPServer, int]:
     port = free_port()
     handler = lambda *a, **k: StaticHandler(*a, directory=str(root), **k)
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = ThreadingHTTPServer((host, port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, port
 
@@ -180,9 +194,20 @@ def launch(pw: Any, profile: Path) -> Any:
                                                  args=CHROMIUM_ARGS)
 
 
-def one_load(ctx: Any, url: str, proxy: Proxy, settle_s: float) -> dict[str, Any]:
-    proxy.counter.reset()
+def one_load(ctx: Any, url: str, proxy: Proxy, settle_s: float, came_from: str | None) -> dict[str, Any]:
+    """One measured navigation. With `came_from`, the tab first shows a page of another site and the
+    navigation starts SETTLE_S after the browser and the tab are up, as a visitor's does: it commits in a
+    new renderer process, as any first visit from a link, a search result or the new-tab page does
+    (site isolation). Without it, the tab starts at about:blank and navigates at once, so a page without
+    COOP reuses the blank tab's already-started renderer and every load also measures Chromium's own
+    start-up (the method of this bench before 2026-11-30)."""
+    if came_from:
+        time.sleep(SETTLE_S)
     page = ctx.new_page()
+    if came_from:
+        page.goto(came_from)
+        time.sleep(SETTLE_S / 2)
+    proxy.counter.reset()
     page.goto(url, wait_until="commit")
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -213,7 +238,8 @@ def one_load(ctx: Any, url: str, proxy: Proxy, settle_s: float) -> dict[str, Any
     return rec
 
 
-def run_boot(runs: int, ours_url: str, ours_proxy: Proxy, base_url: str, base_proxy: Proxy) -> dict[str, Any]:
+def run_boot(runs: int, ours_url: str, ours_proxy: Proxy, base_url: str, base_proxy: Proxy,
+             came_from: str | None) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     results: dict[str, dict[str, list[dict[str, Any]]]] = {"baseline": {}, "ours": {}, "floor": {}}
@@ -230,7 +256,7 @@ def run_boot(runs: int, ours_url: str, ours_proxy: Proxy, base_url: str, base_pr
                         if load == "restart":
                             ctx.close()
                             ctx = launch(pw, profile)
-                        rec = one_load(ctx, url, proxy, settle_s={"ours": 3.0, "baseline": 0.5}.get(name, 0.2))
+                        rec = one_load(ctx, url, proxy, {"ours": 3.0, "baseline": 0.5}.get(name, 0.2), came_from)
                         results[name].setdefault(load, []).append(rec)
                         print(f"  run {i} {name:8s} {load:7s} first paint {rec['fcp']:6.0f} ms  "
                               f"(html first byte {rec['ttfb'] or 0:5.0f}, parsed {rec['interactive'] or 0:5.0f})  "
@@ -350,6 +376,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=8, help="wrk duration per figure")
     ap.add_argument("--skip-boot", action="store_true")
+    ap.add_argument("--from-blank", action="store_true",
+                    help="the old method: each tab starts at about:blank and navigates at once (see one_load)")
     ap.add_argument("--skip-static", action="store_true")
     a = ap.parse_args()
 
@@ -390,11 +418,19 @@ def main() -> None:
             (site / "baseline.html").write_text(BASELINE_HTML % {"runtime": manifest.entry.runtime,
                                                                  "lock": manifest.entry.lock})
             static, static_port = start_static(site)
+            elsewhere_site = WORK / "elsewhere-site"
+            elsewhere_site.mkdir(parents=True, exist_ok=True)
+            (elsewhere_site / "elsewhere.html").write_text(ELSEWHERE_HTML)
+            elsewhere, elsewhere_port = start_static(elsewhere_site, ELSEWHERE_HOST)
+            came_from = None if a.from_blank else f"http://{ELSEWHERE_HOST}:{elsewhere_port}/elsewhere.html"
             ours_proxy, base_proxy = Proxy(server.port), Proxy(static_port)
-            print(f"\nboot: {a.runs} runs × (cold, warm new tab, browser restart), persistent profiles")
+            print(f"\nboot: {a.runs} runs × (cold, warm new tab, browser restart), persistent profiles; "
+                  + ("each tab starts at about:blank and navigates at once" if a.from_blank else
+                     f"each navigation starts from a page of another site, {SETTLE_S:.0f} s after the browser is up"))
             results = run_boot(a.runs, f"http://127.0.0.1:{ours_proxy.port}/settings/profile", ours_proxy,
-                               f"http://127.0.0.1:{base_proxy.port}/baseline.html", base_proxy)
+                               f"http://127.0.0.1:{base_proxy.port}/baseline.html", base_proxy, came_from)
             static.shutdown()
+            elsewhere.shutdown()
             report_boot(results)
             (WORK / "boot-results.json").write_text(json.dumps(results, indent=1))
         if not a.skip_static:
