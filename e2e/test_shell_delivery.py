@@ -105,6 +105,27 @@ def test_a_dark_mode_device_gets_the_dark_skeleton_and_shell(server: LiveServer,
         ctx.close()
 
 
+#: A tab opened in the background, as its page sees it: hidden, and no animation frame until it is shown.
+BACKGROUND_TAB = """(() => {
+  Object.defineProperty(Document.prototype, 'visibilityState', {get: () => 'hidden', configurable: true});
+  Object.defineProperty(Document.prototype, 'hidden', {get: () => true, configurable: true});
+  window.requestAnimationFrame = () => 0;
+})();"""
+
+
+def test_a_tab_opened_in_the_background_boots_before_it_is_shown(server: LiveServer, bundles: BuiltBundles,
+                                                                  page: Page) -> None:
+    """A link opened in a background tab is ready when the user switches to it, not only then starting.
+
+    Headless Chromium shows every tab (pages, popups and new targets alike are "visible"), so the
+    background is given to the page as it would see it: `visibilityState` hidden and no frames."""
+    page.add_init_script(BACKGROUND_TAB)
+    page.goto(server.url + "/feed", wait_until="commit")
+    shell = wait_booted(page)
+    assert shell["route"] == "feed" and shell["build"] == bundles.b
+    assert page.evaluate("document.visibilityState") == "hidden"
+
+
 def test_deep_links_reload_into_the_shell_while_api_and_asset_misses_stay_404(
         server: LiveServer, bundles: BuiltBundles, persistent: Callable[[], BrowserContext]) -> None:
     ctx = persistent()
