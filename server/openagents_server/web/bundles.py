@@ -93,12 +93,40 @@ class LocalBundle:
         return msgspec.to_builtins(self.manifest)
 
 
+class BundleDamaged(ValueError):
+    """A bundle's files do not match its manifest: a copy still in progress, or a file edited after
+    the build. Serving it would send the manifest's Content-Length and ETag with other bytes: a
+    truncated page that revalidates as current, or a response that never ends."""
+
+
+#: Files up to this size are checked against the manifest's sha256 when a bundle is loaded; larger
+#: ones (the runtime) by size, which catches an unfinished copy without reading tens of MB.
+HASH_CHECK_LIMIT = 256 * 1024
+
+
+def verify_files(manifest: Manifest, files: dict[str, StoredFile]) -> None:
+    """Raise BundleDamaged unless every listed file and its br/gz siblings are on disk as built."""
+    for asset in manifest.assets:
+        for variant in files[asset.path].variants:
+            try:
+                size = variant.path.stat().st_size
+            except FileNotFoundError:
+                raise BundleDamaged(f"{variant.path.name} is missing") from None
+            if size != variant.size:
+                raise BundleDamaged(f"{variant.path.name} is {size} bytes, the manifest says {variant.size}")
+        if asset.size <= HASH_CHECK_LIMIT:
+            digest = hashlib.sha256(files[asset.path].variants[0].path.read_bytes()).hexdigest()
+            if digest != asset.sha256:
+                raise BundleDamaged(f"{asset.path} differs from the manifest's sha256")
+
+
 def load_bundle(root: Path) -> LocalBundle:
     data = (root / "manifest.json").read_bytes()
     manifest = decode_manifest(data)
     if manifest.build_id != root.name:
         raise ValueError(f"{root}: manifest says build {manifest.build_id}")
     files = {a.path: _stored(root, a.path, a.sha256, a.size, a.br, a.gz) for a in manifest.assets}
+    verify_files(manifest, files)
     sha = hashlib.sha256(data).hexdigest()
     br = root / "manifest.json.br"
     gz = root / "manifest.json.gz"
@@ -109,11 +137,14 @@ def load_bundle(root: Path) -> LocalBundle:
 
 
 class BundleStore:
-    """Bundles found under ``root``; rescanned lazily (at most once a second) when something is missing."""
+    """Bundles found under ``root``; rescanned lazily (at most once a second) when something is missing.
+    A bundle that cannot be loaded is left out and tried again at the next rescan (a copy in progress
+    becomes servable once it is complete); ``problems`` says why, for the operator."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._bundles: dict[str, LocalBundle] = {}
+        self.problems: dict[str, str] = {}
         self._assets: dict[str, StoredFile] = {}
         self._scanned_at = 0.0
         self._lock = threading.Lock()
@@ -122,6 +153,7 @@ class BundleStore:
     def rescan(self) -> None:
         with self._lock:
             bundles = dict(self._bundles)
+            problems: dict[str, str] = {}
             found = set()
             if self.root.is_dir():
                 for path in sorted(self.root.iterdir()):
@@ -133,14 +165,16 @@ class BundleStore:
                     try:
                         bundles[path.name] = load_bundle(path)
                     except (OSError, ValueError, msgspec.DecodeError) as exc:
-                        _log.warning("bundle_unreadable", path=str(path), error=str(exc))
+                        problems[path.name] = str(exc)
+                        if self.problems.get(path.name) != str(exc):  # once per problem, not per rescan
+                            _log.warning("bundle_unreadable", path=str(path), error=str(exc))
             bundles = {k: v for k, v in bundles.items() if k in found}
             assets: dict[str, StoredFile] = {}
             for bundle in bundles.values():
                 for rel, stored in bundle.files.items():
                     if rel.startswith("assets/"):
                         assets.setdefault(rel[len("assets/"):], stored)
-            self._bundles, self._assets = bundles, assets
+            self._bundles, self._assets, self.problems = bundles, assets, problems
             self._scanned_at = time.monotonic()
 
     def _maybe_rescan(self) -> None:

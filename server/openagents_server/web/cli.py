@@ -10,6 +10,7 @@ from typing import TypeVar
 import asyncpg
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from openagents_server.db.pool import create_pool
@@ -61,7 +62,8 @@ def list_bundles() -> None:
         if row.canary:
             state.append(f"[yellow]canary {rollout.canary_percent}%[/]")
         size = f"{row.size_bytes / 1e6:.1f} MB / {row.br_bytes / 1e6:.1f} MB" if row.on_disk else "–"
-        table.add_row(row.build_id, ", ".join(state), "yes" if row.on_disk else "[red]no[/]", size)
+        on_disk = "yes" if row.on_disk else f"[red]damaged: {escape(row.problem)}[/]" if row.problem else "[red]no[/]"
+        table.add_row(row.build_id, ", ".join(state), on_disk, size)
     Console().print(table)
     Console().print(f"service-worker kill switch: {'[red]ON[/]' if rollout.killswitch else 'off'}")
 

@@ -27,6 +27,7 @@ class BundleRow:
     canary: bool
     size_bytes: int
     br_bytes: int
+    problem: str | None = None  # on disk but not servable (see BundleStore.problems)
 
 
 class RolloutService:
@@ -37,6 +38,11 @@ class RolloutService:
     def _resolve(self, build_id: str) -> LocalBundle:
         matches = self.store.resolve(build_id)
         if not matches:
+            damaged = sorted(b for b in self.store.problems if b.startswith(build_id))
+            if len(damaged) == 1:
+                raise RolloutError(f"bundle {damaged[0]} in {self.store.root} cannot be served: "
+                                   f"{self.store.problems[damaged[0]]} (a copy still in progress, or edited after "
+                                   "the build: copy it again or rebuild it)")
             known = ", ".join(sorted(self.store.bundles())) or "none"
             raise RolloutError(f"no bundle {build_id!r} in {self.store.root} (bundles here: {known})")
         if len(matches) > 1:
@@ -105,7 +111,7 @@ class RolloutService:
         local = self.store.bundles()
         effective_active = rollout.active_build_id or (max(local) if local else None)
         out = []
-        for build_id in sorted(set(local) | registered):
+        for build_id in sorted(set(local) | registered | set(self.store.problems)):
             bundle = local.get(build_id)
             out.append(BundleRow(
                 build_id=build_id,
@@ -115,5 +121,6 @@ class RolloutService:
                 canary=build_id == rollout.canary_build_id,
                 size_bytes=sum(a.size for a in bundle.manifest.assets) if bundle else 0,
                 br_bytes=sum(a.br for a in bundle.manifest.assets) if bundle else 0,
+                problem=self.store.problems.get(build_id),
             ))
         return out

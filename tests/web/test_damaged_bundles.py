@@ -1,0 +1,107 @@
+"""A bundle whose files do not match its manifest (a copy still in progress, a file edited after the
+build) is never served: the server would send the manifest's Content-Length and ETag with other bytes,
+i.e. a cut-off page that then revalidates as current, or a response that never ends."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from openagents_server.web.bundles import BundleStore
+
+from tests.support.bundles import BuiltBundles
+from tests.support.servers import LiveServer
+from tests.web.test_rollout import cli
+
+pytestmark = pytest.mark.timeout(600)
+
+
+def copy_bundle(bundles: BuiltBundles, build_id: str, root: Path) -> Path:
+    """A copy made of hard links (fast); files are damaged by replacing them, never in place."""
+    return Path(shutil.copytree(bundles.root / build_id, root / build_id, copy_function=os.link))
+
+
+def replace(path: Path, data: bytes) -> None:
+    path.unlink()
+    path.write_bytes(data)
+
+
+def wasm_br(bundle: Path) -> Path:
+    return next(bundle.glob("assets/pyodide-*/pyodide.asm.wasm.br"))
+
+
+@pytest.mark.parametrize("damaged", ["index.html", "runtime wasm (br)"])
+def test_an_unfinished_copy_is_not_served_or_activated_until_it_is_complete(
+        damaged: str, live_server: Callable[..., LiveServer], database_url: str, bundles: BuiltBundles,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "300")  # the CLI's messages and table on one line each
+    root = tmp_path / "bundles"
+    copy_bundle(bundles, bundles.a, root)
+    newer = copy_bundle(bundles, bundles.b, root)
+    path = newer / "index.html" if damaged == "index.html" else wasm_br(newer)
+    whole = path.read_bytes()
+    replace(path, whole[: len(whole) // 2])
+    on_this_node = BuiltBundles(root, bundles.a, bundles.b)
+
+    server = live_server(env={"OPENAGENTS_BUNDLES_DIR": str(root)})
+    # The newest bundle on disk is B, but it is incomplete: the node serves A, whole.
+    page = httpx.get(server.url + "/feed", timeout=10)
+    assert page.status_code == 200 and page.headers["x-oa-build-id"] == bundles.a
+    assert page.text.rstrip().endswith("</html>")
+
+    refused = cli(database_url, on_this_node, "activate", bundles.b)
+    assert refused.returncode == 1
+    assert "cannot be served" in refused.stderr and path.name in refused.stderr, refused.stderr
+    listing = cli(database_url, on_this_node, "list")
+    assert "damaged" in listing.stdout and path.name in listing.stdout, listing.stdout
+
+    replace(path, whole)  # the copy finishes
+    activated = cli(database_url, on_this_node, "activate", bundles.b)
+    assert activated.returncode == 0, activated.stderr
+    deadline = time.monotonic() + 10
+    while (page := httpx.get(server.url + "/feed", timeout=10)).headers["x-oa-build-id"] != bundles.b:
+        assert time.monotonic() < deadline, "the completed bundle was never served"
+        time.sleep(0.1)
+    url = server.url + ("/feed" if damaged == "index.html"
+                        else "/" + path.relative_to(newer).as_posix().removesuffix(".br"))
+    with httpx.stream("GET", url, headers={"accept-encoding": "identity" if damaged == "index.html" else "br"},
+                      timeout=30) as response:
+        assert b"".join(response.iter_raw()) == whole
+
+def test_a_node_whose_copy_of_the_active_bundle_is_damaged_answers_503_not_a_cut_off_page(
+        live_server: Callable[..., LiveServer], database_url: str, bundles: BuiltBundles, tmp_path: Path) -> None:
+    """Another node activated B (its copy is whole); this node's copy is not: a readable 503 until it is."""
+    root = tmp_path / "bundles"
+    copy_bundle(bundles, bundles.a, root)
+    newer = copy_bundle(bundles, bundles.b, root)
+    index = newer / "index.html"
+    whole = index.read_bytes()
+    replace(index, whole[:-200])
+    assert cli(database_url, bundles, "activate", bundles.b).returncode == 0  # from a node with a whole copy
+
+    server = live_server(env={"OPENAGENTS_BUNDLES_DIR": str(root)})
+    page = httpx.get(server.url + "/settings/profile", timeout=10)
+    assert page.status_code == 503 and bundles.b not in page.headers.get("x-oa-build-id", "")
+
+    replace(index, whole)
+    deadline = time.monotonic() + 10
+    while (page := httpx.get(server.url + "/settings/profile", timeout=10)).status_code != 200:
+        assert time.monotonic() < deadline, "the repaired bundle was never served"
+        time.sleep(0.2)
+    assert page.headers["x-oa-build-id"] == bundles.b and page.content == whole
+
+
+def test_a_file_edited_in_place_is_caught_by_its_hash(bundles: BuiltBundles, tmp_path: Path) -> None:
+    bundle = copy_bundle(bundles, bundles.a, tmp_path)
+    index = bundle / "index.html"
+    edited = bytearray(index.read_bytes())
+    edited[edited.index(b"<title>") + 7] ^= 0x20  # same size, one letter's case flipped
+    replace(index, bytes(edited))
+    store = BundleStore(tmp_path)
+    assert store.bundles() == {}
+    assert "index.html differs from the manifest's sha256" in store.problems[bundles.a]
