@@ -4,6 +4,7 @@ i.e. a cut-off page that then revalidates as current, or a response that never e
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -105,3 +106,36 @@ def test_a_file_edited_in_place_is_caught_by_its_hash(bundles: BuiltBundles, tmp
     store = BundleStore(tmp_path)
     assert store.bundles() == {}
     assert "index.html differs from the manifest's sha256" in store.problems[bundles.a]
+
+
+def raw_get(url: str, encoding: str) -> tuple[int, bytes]:
+    """Status and the bytes as sent (no decoding), read to the end of the response."""
+    with httpx.stream("GET", url, headers={"accept-encoding": encoding}, timeout=30) as response:
+        return response.status_code, b"".join(response.iter_raw())
+
+
+def test_a_file_changed_under_a_served_bundle_gets_a_503_until_it_is_whole_again(
+        live_server: Callable[..., LiveServer], bundles: BuiltBundles, tmp_path: Path) -> None:
+    """Checked when loaded, then changed on disk (e.g. a deploy overwriting files in place): the runtime is
+    answered with a 503 envelope, never with the manifest's Content-Length and a different body."""
+    root = tmp_path / "bundles"
+    bundle = copy_bundle(bundles, bundles.b, root)
+    server = live_server(env={"OPENAGENTS_BUNDLES_DIR": str(root)})
+    assert httpx.get(server.url + "/feed", timeout=10).status_code == 200
+    wasm = wasm_br(bundle)
+    url = server.url + "/" + wasm.relative_to(bundle).as_posix().removesuffix(".br")
+    whole = wasm.read_bytes()
+    assert raw_get(url, "br") == (200, whole)
+
+    replace(wasm, whole[: len(whole) // 3])
+    status, body = raw_get(url, "br")
+    assert status == 503 and json.loads(body)["error"]["code"] == "bundle_unavailable"
+    page = httpx.get(server.url + "/feed", timeout=10)
+    assert page.status_code == 503 and "being copied or replaced" in page.text
+
+    replace(wasm, whole)
+    deadline = time.monotonic() + 10
+    while httpx.get(server.url + "/feed", timeout=10).status_code != 200:
+        assert time.monotonic() < deadline, "the bundle was not served again once whole"
+        time.sleep(0.2)
+    assert raw_get(url, "br") == (200, whole)

@@ -136,6 +136,16 @@ def load_bundle(root: Path) -> LocalBundle:
     return LocalBundle(manifest.build_id, root, manifest, data, files, shell_headers(manifest.entry.style_hashes))
 
 
+def _asset_index(bundles: dict[str, LocalBundle]) -> dict[str, StoredFile]:
+    """``/assets/<rel>`` → the file, over all bundles (content-hashed names: the same name is the same file)."""
+    assets: dict[str, StoredFile] = {}
+    for bundle in bundles.values():
+        for rel, stored in bundle.files.items():
+            if rel.startswith("assets/"):
+                assets.setdefault(rel[len("assets/"):], stored)
+    return assets
+
+
 class BundleStore:
     """Bundles found under ``root``; rescanned lazily (at most once a second) when something is missing.
     A bundle that cannot be loaded is left out and tried again at the next rescan (a copy in progress
@@ -169,13 +179,16 @@ class BundleStore:
                         if self.problems.get(path.name) != str(exc):  # once per problem, not per rescan
                             _log.warning("bundle_unreadable", path=str(path), error=str(exc))
             bundles = {k: v for k, v in bundles.items() if k in found}
-            assets: dict[str, StoredFile] = {}
-            for bundle in bundles.values():
-                for rel, stored in bundle.files.items():
-                    if rel.startswith("assets/"):
-                        assets.setdefault(rel[len("assets/"):], stored)
-            self._bundles, self._assets, self.problems = bundles, assets, problems
+            self._bundles, self._assets, self.problems = bundles, _asset_index(bundles), problems
             self._scanned_at = time.monotonic()
+
+    def drop_containing(self, path: Path) -> None:
+        """Forget the bundle holding ``path`` (a file changed under it): the next scan, due at once,
+        checks it again and serves it only when it matches its manifest."""
+        with self._lock:
+            self._bundles = {k: v for k, v in self._bundles.items() if not path.is_relative_to(v.root)}
+            self._assets = _asset_index(self._bundles)
+            self._scanned_at = 0.0
 
     def _maybe_rescan(self) -> None:
         if time.monotonic() - self._scanned_at >= RESCAN_INTERVAL_S:

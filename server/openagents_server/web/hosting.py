@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
+import structlog
 from litestar import Litestar
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -54,6 +55,7 @@ MEMORY_FILE_LIMIT = 256 * 1024
 MEMORY_TOTAL_LIMIT = 64 * 1024 * 1024
 STATE_KEY = "oa_web_choice"
 _PATHSEND: ContextVar[bool] = ContextVar("oa_pathsend", default=False)
+_log = structlog.get_logger("openagents.web.hosting")
 
 
 def _header_map(scope: Scope) -> dict[bytes, bytes]:
@@ -261,8 +263,30 @@ class WebHosting:
             out = [(k, v) for k, v in out if k not in (b"content-length", b"content-type", b"content-encoding")]
             await self._send(send, 304, out)
             return
-        body = b"" if method == "HEAD" or variant.size > MEMORY_FILE_LIMIT else self._bodies.get(variant.path)
+        body = b""
+        if method != "HEAD":
+            try:
+                if variant.size > MEMORY_FILE_LIMIT:
+                    on_disk = variant.path.stat().st_size
+                else:
+                    body = self._bodies.get(variant.path)
+                    on_disk = len(body)
+            except FileNotFoundError:
+                on_disk = -1
+            if on_disk != variant.size:
+                await self._changed_on_disk(send, variant, on_disk, build_id)
+                return
         await self._send(send, 200, out, body, method, variant)
+
+    async def _changed_on_disk(self, send: Send, variant: Variant, on_disk: int, build_id: bytes) -> None:
+        """A file of a loaded bundle no longer has its manifest's size (edited or removed after the
+        bundle was checked): answer 503 rather than send the manifest's Content-Length with other bytes,
+        and drop the bundle so the next scan checks it again (it is served again once it is whole)."""
+        _log.error("bundle_file_changed_on_disk", path=str(variant.path), size=on_disk, manifest_size=variant.size)
+        self.store.drop_containing(variant.path)
+        self._plain = None
+        await self._json(send, 503, envelope("bundle_unavailable", "This file of the deployed bundle is being "
+                                             "replaced on the server; retry shortly."), build_id)
 
     async def _asset(self, send: Send, rel: str, method: str, headers: dict[bytes, bytes], build_id: bytes) -> None:
         stored = self.store.asset(rel) if method in ("GET", "HEAD") else None
@@ -300,7 +324,9 @@ class WebHosting:
                      new_key: str | None) -> None:
         if choice.bundle is None:
             body = (b"<!doctype html><meta charset=utf-8><title>OpenAgents</title>"
-                    b"<p>No shell bundle is deployed on this server. Run <code>openagents build</code>.</p>")
+                    + (b"<p>The shell bundle on this server is being copied or replaced. Retry in a moment.</p>"
+                       if self.store.problems else
+                       b"<p>No shell bundle is deployed on this server. Run <code>openagents build</code>.</p>"))
             await self._send(send, 503, [(b"content-type", b"text/html; charset=utf-8"),
                                          (b"content-length", str(len(body)).encode()), *shell_headers()],
                              body, method)
