@@ -139,3 +139,29 @@ def test_a_file_changed_under_a_served_bundle_gets_a_503_until_it_is_whole_again
         assert time.monotonic() < deadline, "the bundle was not served again once whole"
         time.sleep(0.2)
     assert raw_get(url, "br") == (200, whole)
+
+
+def test_a_page_whose_index_html_changed_on_disk_gets_the_readable_503_page(
+        live_server: Callable[..., LiveServer], bundles: BuiltBundles, tmp_path: Path) -> None:
+    """index.html replaced after the bundle was checked, before this node first served it: a browser
+    gets the HTML page that says what is happening, not a JSON envelope, and the shell once it is whole."""
+    root = tmp_path / "bundles"
+    bundle = copy_bundle(bundles, bundles.a, root)
+    server = live_server(env={"OPENAGENTS_BUNDLES_DIR": str(root)})
+    assert httpx.get(server.url + "/manifest.json", timeout=10).status_code == 200  # the bundle is loaded
+    index_br = bundle / "index.html.br"
+    whole = index_br.read_bytes()
+    replace(index_br, whole[:-40])
+
+    page = httpx.get(server.url + "/settings/profile", headers={"accept-encoding": "br"}, timeout=10)
+    assert page.status_code == 503
+    assert page.headers["content-type"].startswith("text/html")
+    assert "being copied or replaced" in page.text
+
+    replace(index_br, whole)
+    deadline = time.monotonic() + 10
+    while (page := httpx.get(server.url + "/settings/profile", headers={"accept-encoding": "br"},
+                             timeout=10)).status_code != 200:
+        assert time.monotonic() < deadline, "the repaired bundle was never served"
+        time.sleep(0.2)
+    assert page.headers["x-oa-build-id"] == bundles.a and "<progress" in page.text

@@ -109,13 +109,15 @@ class _Bodies:
         self._items: OrderedDict[Path, bytes] = OrderedDict()
         self._total = 0
 
-    def get(self, path: Path) -> bytes:
+    def get(self, path: Path, expected_size: int) -> bytes:
+        """The file's bytes; kept only when they have the manifest's size (a file caught mid-copy is
+        read again next time, not served from memory forever)."""
         body = self._items.get(path)
         if body is not None:
             self._items.move_to_end(path)
             return body
         body = path.read_bytes()
-        if len(body) <= MEMORY_FILE_LIMIT:
+        if len(body) == expected_size <= MEMORY_FILE_LIMIT:
             self._items[path] = body
             self._total += len(body)
             while self._total > MEMORY_TOTAL_LIMIT:
@@ -214,11 +216,15 @@ class WebHosting:
             await self._shell(send, choice, method, headers, build_id, new_key)
 
     def _plain_choice(self, rollout: Rollout) -> Choice:
-        """The bundle every client gets while no canary runs, cached per rollout and bundle scan."""
+        """The bundle every client gets while no canary runs, cached per rollout and bundle scan. No
+        bundle is never cached: asking the store again is what rescans (at most once a second), so a
+        copy that becomes whole is served without waiting for the rollout to change."""
         plain, scanned_at = self._plain, self.store.scanned_at
-        if plain is None or plain[0] is not rollout or plain[1] != scanned_at:
-            plain = self._plain = (rollout, scanned_at, choose_bundle(rollout, self.store, None))
-        return plain[2]
+        if plain is not None and plain[0] is rollout and plain[1] == scanned_at:
+            return plain[2]
+        choice = choose_bundle(rollout, self.store, None)
+        self._plain = (rollout, scanned_at, choice) if choice.bundle is not None else None
+        return choice
 
     # ---- responses -------------------------------------------------------------------------
     async def _send(self, send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes = b"",
@@ -256,7 +262,7 @@ class WebHosting:
         return headers
 
     async def _serve_stored(self, send: Send, stored: StoredFile, method: str, headers: dict[bytes, bytes],
-                            base: list[tuple[bytes, bytes]], build_id: bytes) -> None:
+                            base: list[tuple[bytes, bytes]], build_id: bytes, page: bool = False) -> None:
         variant = stored.select(accepted_encodings(headers.get(b"accept-encoding")))
         out = self._file_headers(stored, variant, base, build_id)
         if etag_matches(headers.get(b"if-none-match"), variant.etag):
@@ -269,22 +275,26 @@ class WebHosting:
                 if variant.size > MEMORY_FILE_LIMIT:
                     on_disk = variant.path.stat().st_size
                 else:
-                    body = self._bodies.get(variant.path)
+                    body = self._bodies.get(variant.path, variant.size)
                     on_disk = len(body)
             except FileNotFoundError:
                 on_disk = -1
             if on_disk != variant.size:
-                await self._changed_on_disk(send, variant, on_disk, build_id)
+                await self._changed_on_disk(send, variant, on_disk, build_id, method, page)
                 return
         await self._send(send, 200, out, body, method, variant)
 
-    async def _changed_on_disk(self, send: Send, variant: Variant, on_disk: int, build_id: bytes) -> None:
+    async def _changed_on_disk(self, send: Send, variant: Variant, on_disk: int, build_id: bytes, method: str,
+                               page: bool) -> None:
         """A file of a loaded bundle no longer has its manifest's size (edited or removed after the
         bundle was checked): answer 503 rather than send the manifest's Content-Length with other bytes,
-        and drop the bundle so the next scan checks it again (it is served again once it is whole)."""
+        and drop the bundle so the next scan checks it again (it is served again once it is whole).
+        A page gets the readable HTML 503 a browser shows; files get the JSON envelope."""
         _log.error("bundle_file_changed_on_disk", path=str(variant.path), size=on_disk, manifest_size=variant.size)
         self.store.drop_containing(variant.path)
-        self._plain = None
+        if page:
+            await self._unavailable_page(send, method, replacing=True)
+            return
         await self._json(send, 503, envelope("bundle_unavailable", "This file of the deployed bundle is being "
                                              "replaced on the server; retry shortly."), build_id)
 
@@ -323,18 +333,22 @@ class WebHosting:
     async def _shell(self, send: Send, choice: Choice, method: str, headers: dict[bytes, bytes], build_id: bytes,
                      new_key: str | None) -> None:
         if choice.bundle is None:
-            body = (b"<!doctype html><meta charset=utf-8><title>OpenAgents</title>"
-                    + (b"<p>The shell bundle on this server is being copied or replaced. Retry in a moment.</p>"
-                       if self.store.problems else
-                       b"<p>No shell bundle is deployed on this server. Run <code>openagents build</code>.</p>"))
-            await self._send(send, 503, [(b"content-type", b"text/html; charset=utf-8"),
-                                         (b"content-length", str(len(body)).encode()), *shell_headers()],
-                             body, method)
+            await self._unavailable_page(send, method, replacing=bool(self.store.problems))
             return
         base = list(choice.bundle.shell_headers)
         if new_key:
             base.append((b"set-cookie", cohort_cookie(new_key, self.secure_cookies)))
-        await self._serve_stored(send, choice.bundle.files["index.html"], method, headers, base, build_id)
+        await self._serve_stored(send, choice.bundle.files["index.html"], method, headers, base, build_id, page=True)
+
+    async def _unavailable_page(self, send: Send, method: str, replacing: bool) -> None:
+        """The page a browser shows when this node has no servable shell: readable, never blank."""
+        body = (b"<!doctype html><meta charset=utf-8><title>OpenAgents</title>"
+                + (b"<p>The shell bundle on this server is being copied or replaced. Retry in a moment.</p>"
+                   if replacing else
+                   b"<p>No shell bundle is deployed on this server. Run <code>openagents build</code>.</p>"))
+        await self._send(send, 503, [(b"content-type", b"text/html; charset=utf-8"),
+                                     (b"content-length", str(len(body)).encode()), *shell_headers()],
+                         body, method)
 
     async def _upgrade_required(self, send: Send, code: str, client: str, choice: Choice, build_id: bytes) -> None:
         assert choice.bundle is not None
