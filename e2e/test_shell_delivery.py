@@ -326,6 +326,32 @@ def test_a_boot_failure_shows_a_readable_error_with_retry(server: LiveServer, co
     assert wait_booted(page)["route"] == "feed"
 
 
+def test_when_boot_js_never_arrives_the_skeleton_says_so_and_offers_a_retry(server: LiveServer,
+                                                                            context: BrowserContext,
+                                                                            guard: Guard) -> None:
+    """The pure-CSS fallback: no script of ours runs (blocked, or a proxy swallowed it), yet the page is
+    never blank and never an endless bar: the skeleton shows, and after the stall time a notice with a
+    Retry link does. The stall time (25 s) is fast-forwarded through DevTools' animation clock."""
+    guard.allow(r"Failed to load resource")
+    context.route("**/assets/boot-*.js", lambda route: route.abort())
+    page = context.new_page()
+    page.goto(server.url + "/settings/profile")
+    stall = "getComputedStyle(document.querySelector('.oa-stall')).opacity"
+    assert page.locator("#oa-progress").is_visible() and page.locator(".oa-skel").is_visible()
+    assert page.evaluate(stall) == "0"  # not before its time
+
+    cdp = context.new_cdp_session(page)
+    cdp.send("Animation.enable")
+    cdp.send("Animation.setPlaybackRate", {"playbackRate": 1000})
+    wait_js(page, f"{stall} === '1'", timeout_ms=20_000)
+    assert "taking longer than expected" in page.locator(".oa-stall").inner_text()
+    assert page.evaluate("() => window.__appReady ?? null") is None
+
+    context.unroute("**/assets/boot-*.js")
+    page.get_by_role("link", name="Retry").click()
+    assert wait_booted(page)["route"] == "settings.profile"
+
+
 def test_an_api_call_from_a_client_below_the_minimum_build_reloads_into_the_current_bundle(
         live_server: Callable[..., LiveServer], persistent: Callable[[], BrowserContext], tmp_path: Path,
         guard: Guard) -> None:
