@@ -365,7 +365,8 @@ def test_an_api_call_from_a_client_below_the_minimum_build_reloads_into_the_curr
     bundle_cli(server, bundles, "activate", old)
     time.sleep(1.1)
     page = persistent().new_page()
-    page.goto(server.url + "/workers")
+    # With a #fragment (in-app links push them), where assigning the same URL would not reload.
+    page.goto(server.url + "/workers#recent")
     assert wait_booted(page)["build"] == old
     bundle_cli(server, bundles, "activate", new)
     time.sleep(1.1)
@@ -374,3 +375,4 @@ def test_an_api_call_from_a_client_below_the_minimum_build_reloads_into_the_curr
     # …and the shell reloads into the current bundle, on the same route.
     wait_js(page, f"document.querySelector('#oa-app [data-build=\"{new}\"]')")
     assert wait_booted(page) == {"build": new, "route": "workers", "path": "/workers", "online": "1"}
+    assert page.evaluate("() => location.hash") == "#recent"

@@ -97,9 +97,9 @@ let online = true;
 
 function notify() { for (const cb of listeners) { try { cb(); } catch (e) { console.warn(e); } } }
 function markWaiting(worker) {
-  // A worker that installs while another one controls this page is an update; the very first
-  // install (no controller yet) activates at once and is not.
-  if (!worker || !navigator.serviceWorker.controller) return;
+  // A worker that installs while another one is active is an update (also when this page is not
+  // controlled, e.g. after a hard reload); the very first install activates at once and is not.
+  if (!worker || !(navigator.serviceWorker.controller || (registration && registration.active))) return;
   const ready = () => { if (worker.state === "installed" && registration && registration.waiting === worker) { updateReady = true; notify(); } };
   worker.addEventListener("statechange", ready);
   ready();
@@ -120,6 +120,9 @@ async function registerWorker(info) {
       : (await navigator.serviceWorker.getRegistration("/")) || null;
     if (!registration) return;
     if (registration.waiting) markWaiting(registration.waiting);
+    // An update already installing when this page booted (e.g. the reload after a 426 started it):
+    // its updatefound has fired before we listened, so watch it here or it would wait forever.
+    if (registration.installing) markWaiting(registration.installing);
     registration.addEventListener("updatefound", () => markWaiting(registration.installing));
   } catch (e) {
     console.warn("service worker registration failed", e);
@@ -149,7 +152,15 @@ async function applyUpdate(url) {
     waiting.postMessage({ type: "SKIP_WAITING" });
     await changed;
   }
-  location.assign(url || location.href);
+  const target = new URL(url || location.href, location.href);
+  const here = new URL(location.href);
+  if (target.origin === here.origin && target.pathname === here.pathname && target.search === here.search) {
+    // Same document, at most another #fragment: assign() would only scroll, never load the new build.
+    history.replaceState(history.state, "", target.href);
+    location.reload();
+  } else {
+    location.assign(target.href);
+  }
 }
 // The shell's HTTP bridge: same-origin JSON with the client build, skew detection, and the
 // compatibility gate (426 → reload once into the current bundle).

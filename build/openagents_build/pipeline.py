@@ -207,6 +207,14 @@ def _assemble(options: BuildOptions, repo: Path, staging: Path, cache_dir: Path,
 
     stage = _Stage(staging, Compressor(cache_dir / "compressed"))
     epoch = options.build_time if options.build_time is not None else default_build_time(repo)
+    if epoch == 0:
+        say("warning: no SOURCE_DATE_EPOCH and no git history: the build time is 1970-01-01")
+    if options.min_client_build_id.split("-", 1)[0] > format_build_time(epoch):
+        # The window would put this bundle's own shell below its minimum: every API call it makes
+        # would get 426 upgrade_required.
+        raise BuildError(f"--min-client-build {options.min_client_build_id} is later than this build's time "
+                         f"{format_build_time(epoch)} (the last commit's, or SOURCE_DATE_EPOCH): the bundle's "
+                         "own shell would be refused with 426. Commit first, or lower the minimum.")
     static = repo / "static"
 
     t = time.perf_counter()

@@ -158,3 +158,12 @@ def test_a_malformed_client_floor_is_refused_before_anything_is_written(tmp_path
     with pytest.raises(pipeline.BuildError, match="not a build id"):
         build_bundle(BuildOptions(repo=REPO, bundles_dir=tmp_path / "out", min_client_build_id="yesterday"))
     assert not (tmp_path / "out").exists()
+
+
+def test_a_client_floor_above_the_build_itself_is_refused_and_leaves_no_bundle(tmp_path: Path) -> None:
+    """Its own shell would be below the minimum, so every API call from it would get 426."""
+    with pytest.raises(pipeline.BuildError, match="own shell would be refused"):
+        build_bundle(BuildOptions(repo=REPO, bundles_dir=tmp_path / "out", build_time=TIME_A,
+                                  min_client_build_id=pipeline.format_build_time(TIME_A + 1)))
+    out = tmp_path / "out"
+    assert (list(out.iterdir()) if out.exists() else []) == []  # no bundle, no staging left behind

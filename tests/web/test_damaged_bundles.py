@@ -165,3 +165,21 @@ def test_a_page_whose_index_html_changed_on_disk_gets_the_readable_503_page(
         assert time.monotonic() < deadline, "the repaired bundle was never served"
         time.sleep(0.2)
     assert page.headers["x-oa-build-id"] == bundles.a and "<progress" in page.text
+
+
+@pytest.mark.parametrize("deleted", ["older", "newer"])
+def test_deleting_one_bundle_never_breaks_a_file_another_bundle_still_has(
+        live_server: Callable[..., LiveServer], bundles: BuiltBundles, tmp_path: Path, deleted: str) -> None:
+    """Bundles share content-hashed files (the runtime, unchanged wheels). An operator pruning an old
+    bundle, or removing a bad new one after a rollback, must not turn those into errors."""
+    root = tmp_path / "bundles"
+    older, newer = copy_bundle(bundles, bundles.a, root), copy_bundle(bundles, bundles.b, root)
+    rel = wasm_br(newer).relative_to(newer)
+    assert (older / rel).is_file()  # the same runtime, under the same content-hashed name
+    server = live_server(env={"OPENAGENTS_BUNDLES_DIR": str(root)})
+    url = server.url + "/" + rel.as_posix().removesuffix(".br")
+    whole = (newer / rel).read_bytes()
+    assert raw_get(url, "br") == (200, whole)
+
+    shutil.rmtree(older if deleted == "older" else newer)
+    assert raw_get(url, "br") == (200, whole)

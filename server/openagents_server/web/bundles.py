@@ -137,9 +137,10 @@ def load_bundle(root: Path) -> LocalBundle:
 
 
 def _asset_index(bundles: dict[str, LocalBundle]) -> dict[str, StoredFile]:
-    """``/assets/<rel>`` → the file, over all bundles (content-hashed names: the same name is the same file)."""
+    """``/assets/<rel>`` → the file, over all bundles (content-hashed names: the same name is the same file).
+    A name several bundles share comes from the newest: old bundles are the ones operators delete."""
     assets: dict[str, StoredFile] = {}
-    for bundle in bundles.values():
+    for _, bundle in sorted(bundles.items(), reverse=True):
         for rel, stored in bundle.files.items():
             if rel.startswith("assets/"):
                 assets.setdefault(rel[len("assets/"):], stored)

@@ -198,8 +198,9 @@ class WebHosting:
 
         async def send_unless_404(message: Message) -> None:
             nonlocal swallowed
-            if message["type"] == "http.response.start" and message["status"] == 404:
-                swallowed = True  # no route: this is a page of the shell
+            # No route, or only a form's POST route (/logout, /login/email): a page of the shell.
+            if message["type"] == "http.response.start" and message["status"] in (404, 405):
+                swallowed = True
                 return
             if not swallowed:
                 await send(message)
@@ -262,7 +263,8 @@ class WebHosting:
         return headers
 
     async def _serve_stored(self, send: Send, stored: StoredFile, method: str, headers: dict[bytes, bytes],
-                            base: list[tuple[bytes, bytes]], build_id: bytes, page: bool = False) -> None:
+                            base: list[tuple[bytes, bytes]], build_id: bytes) -> bool:
+        """Send the file; False (nothing sent) when it no longer matches its manifest (see `_unmatched`)."""
         variant = stored.select(accepted_encodings(headers.get(b"accept-encoding")))
         out = self._file_headers(stored, variant, base, build_id)
         if etag_matches(headers.get(b"if-none-match"), variant.etag):
@@ -280,21 +282,20 @@ class WebHosting:
             except FileNotFoundError:
                 on_disk = -1
             if on_disk != variant.size:
-                await self._changed_on_disk(send, variant, on_disk, build_id, method, page)
-                return
+                self._unmatched(variant, on_disk)
+                return False
         await self._send(send, 200, out, body, method, variant)
+        return True
 
-    async def _changed_on_disk(self, send: Send, variant: Variant, on_disk: int, build_id: bytes, method: str,
-                               page: bool) -> None:
+    def _unmatched(self, variant: Variant, on_disk: int) -> None:
         """A file of a loaded bundle no longer has its manifest's size (edited or removed after the
-        bundle was checked): answer 503 rather than send the manifest's Content-Length with other bytes,
-        and drop the bundle so the next scan checks it again (it is served again once it is whole).
-        A page gets the readable HTML 503 a browser shows; files get the JSON envelope."""
+        bundle was checked, e.g. an old bundle directory deleted). Never send the manifest's
+        Content-Length with other bytes: drop the bundle, so the next scan checks it again (it is
+        served again once it is whole) and a content-hashed file it shared comes from another bundle."""
         _log.error("bundle_file_changed_on_disk", path=str(variant.path), size=on_disk, manifest_size=variant.size)
         self.store.drop_containing(variant.path)
-        if page:
-            await self._unavailable_page(send, method, replacing=True)
-            return
+
+    async def _file_unavailable(self, send: Send, build_id: bytes) -> None:
         await self._json(send, 503, envelope("bundle_unavailable", "This file of the deployed bundle is being "
                                              "replaced on the server; retry shortly."), build_id)
 
@@ -305,7 +306,13 @@ class WebHosting:
                 (405, "method_not_allowed", f"Method {method} is not allowed here.")
             await self._json(send, status, envelope(code, message), build_id)
             return
-        await self._serve_stored(send, stored, method, headers, ASSET_HEADERS, build_id)
+        if await self._serve_stored(send, stored, method, headers, ASSET_HEADERS, build_id):
+            return
+        # That copy went away (its bundle deleted, or being replaced): another bundle listing the same
+        # content-hashed name serves it; with none, the file exists but is unavailable, not missing.
+        stored = self.store.asset(rel)
+        if stored is None or not await self._serve_stored(send, stored, method, headers, ASSET_HEADERS, build_id):
+            await self._file_unavailable(send, build_id)
 
     def _delivery_headers(self, rollout: Rollout) -> list[tuple[bytes, bytes]]:
         """What the shell's boot needs besides the manifest body: whether the kill switch is on (then
@@ -327,8 +334,9 @@ class WebHosting:
         if choice.bundle is None:
             await self._json(send, 404, envelope("not_found", "No shell bundle is deployed."), build_id)
             return
-        await self._serve_stored(send, choice.bundle.files[name], method, headers, [*NO_CACHE_HEADERS, *extra],
-                                 build_id)
+        if not await self._serve_stored(send, choice.bundle.files[name], method, headers,
+                                        [*NO_CACHE_HEADERS, *extra], build_id):
+            await self._file_unavailable(send, build_id)
 
     async def _shell(self, send: Send, choice: Choice, method: str, headers: dict[bytes, bytes], build_id: bytes,
                      new_key: str | None) -> None:
@@ -338,7 +346,8 @@ class WebHosting:
         base = list(choice.bundle.shell_headers)
         if new_key:
             base.append((b"set-cookie", cohort_cookie(new_key, self.secure_cookies)))
-        await self._serve_stored(send, choice.bundle.files["index.html"], method, headers, base, build_id, page=True)
+        if not await self._serve_stored(send, choice.bundle.files["index.html"], method, headers, base, build_id):
+            await self._unavailable_page(send, method, replacing=True)  # readable, for a browser
 
     async def _unavailable_page(self, send: Send, method: str, replacing: bool) -> None:
         """The page a browser shows when this node has no servable shell: readable, never blank."""
