@@ -67,10 +67,13 @@ def test_a_cold_load_paints_the_progress_bar_within_200_ms(server: LiveServer, b
 
     Each attempt is a fresh browser context (empty cache, no service worker). On this shared 2-core box
     one paint in a few can come late because a neighbour holds the CPU (bench/boot.py saw a one-line
-    page take 60–140 ms), so the bound must hold for the best of up to five loads; a page that waits
-    for the runtime, or blocks on a font download, before painting fails every one of them."""
+    page take 52–140 ms on different days, and a whole minute of loads at 2–3× their usual time), so
+    the bound must hold for the best of up to eight loads, a moment apart; a page that waits for the
+    runtime, or blocks on a font download, before painting fails every one of them."""
     paints = []
-    for _ in range(5):
+    for attempt in range(8):
+        if attempt:
+            time.sleep(0.5)
         ctx = browser.new_context()
         guard.attach(ctx)
         page = ctx.new_page()

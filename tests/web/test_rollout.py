@@ -3,6 +3,7 @@ switches bundles within about a second, with no restart."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -13,6 +14,7 @@ from collections.abc import Callable
 import asyncpg
 import httpx
 import pytest
+from openagents_build.manifest import decode_manifest
 
 from tests.support.bundles import REPO, BuiltBundles
 from tests.support.servers import LiveServer
@@ -135,3 +137,34 @@ async def test_rollout_changes_are_audited(database_url: str, bundles: BuiltBund
     assert [r["event_name"] for r in rows] == ["web.bundle.activated", "web.bundle.activated",
                                                "web.bundle.rolled_back"]
     assert json.loads(rows[2]["attributes"]) == {"from": bundles.b, "to": bundles.a}
+
+
+def test_a_node_that_never_read_the_rollout_does_not_guess_which_bundle_to_serve(
+        live_server: Callable[..., LiveServer], database_url: str, bundles: BuiltBundles) -> None:
+    """After a rollback, the newest bundle on disk is the one rolled back, and the kill switch may be on:
+    a process that cannot read the rollout answers pages and the worker script with a 503 (a returning
+    visitor's worker then shows its cached shell) rather than guess. Assets are safe to serve."""
+    assert cli(database_url, bundles, "activate", bundles.a).returncode == 0  # B, the newest, rolled back
+
+    async def rename(old: str, new: str) -> None:
+        conn = await asyncpg.connect(database_url)
+        await conn.execute(f"ALTER TABLE {old} RENAME TO {new}")
+        await conn.close()
+
+    asyncio.run(rename("web_rollout", "web_rollout_unreachable"))  # every read of it fails
+    server = live_server(env={"OPENAGENTS_BUNDLES_DIR": str(bundles.root)})
+    page = httpx.get(server.url + "/settings/profile", timeout=10)
+    assert page.status_code == 503 and "does not know which version to serve" in page.text
+    assert page.headers["content-type"].startswith("text/html")
+    assert httpx.get(server.url + "/sw.js", timeout=10).status_code == 503
+    manifest = httpx.get(server.url + "/manifest.json", timeout=10)
+    assert manifest.status_code == 503 and manifest.json()["error"]["code"] == "rollout_unknown"
+    boot = decode_manifest((bundles.root / bundles.a / "manifest.json").read_bytes()).entry.boot
+    assert httpx.get(server.url + boot, timeout=10).status_code == 200
+
+    asyncio.run(rename("web_rollout_unreachable", "web_rollout"))
+    deadline = time.monotonic() + 10
+    while (page := httpx.get(server.url + "/settings/profile", timeout=10)).status_code != 200:
+        assert time.monotonic() < deadline, "the node never recovered once the rollout was readable"
+        time.sleep(0.2)
+    assert page.headers["x-oa-build-id"] == bundles.a

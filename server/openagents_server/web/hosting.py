@@ -102,6 +102,12 @@ def is_shell_path(path: str) -> bool:
     return not (path.startswith(NON_SHELL_PREFIXES) or path in NON_SHELL_EXACT)
 
 
+NO_BUNDLE_PAGE = b"No shell bundle is deployed on this server. Run <code>openagents build</code>."
+REPLACING_PAGE = b"The shell bundle on this server is being copied or replaced. Retry in a moment."
+UNKNOWN_ROLLOUT_PAGE = (b"This server cannot reach its database yet, so it does not know which version to serve. "
+                        b"Retry in a moment.")
+
+
 class _Bodies:
     """A bounded in-memory cache of small file bodies (content-hashed files never change)."""
 
@@ -173,6 +179,10 @@ class WebHosting:
         if path.startswith("/assets/"):
             await self._asset(send, path[len("/assets/"):], method, headers, build_id)
             return
+        if get_like and not rollout.known and path in ("/sw.js", "/manifest.json"):
+            await self._json(send, 503, envelope("rollout_unknown", "This server cannot read which version to "
+                                                 "serve yet; retry shortly."), b"")
+            return
         if get_like and path == "/sw.js":
             await self._bundle_file(send, choice, "sw.js", method, headers, build_id, rollout.killswitch)
             return
@@ -208,6 +218,9 @@ class WebHosting:
         await self.app(scope, receive, send_unless_404)
         if swallowed:
             scope["state"].pop(RESPONSE_HEADERS_KEY, None)  # the shell response names its own build
+            if not rollout.known:
+                await self._unavailable_page(send, method, UNKNOWN_ROLLOUT_PAGE)
+                return
             new_key = None
             if not valid_cohort_key(read_cookie(headers.get(b"cookie"), COHORT_COOKIE)):
                 # First visit: mint the device's cohort key; its bundle follows from that key.
@@ -341,22 +354,21 @@ class WebHosting:
     async def _shell(self, send: Send, choice: Choice, method: str, headers: dict[bytes, bytes], build_id: bytes,
                      new_key: str | None) -> None:
         if choice.bundle is None:
-            await self._unavailable_page(send, method, replacing=bool(self.store.problems))
+            await self._unavailable_page(send, method, REPLACING_PAGE if self.store.problems else NO_BUNDLE_PAGE)
             return
         base = list(choice.bundle.shell_headers)
         if new_key:
             base.append((b"set-cookie", cohort_cookie(new_key, self.secure_cookies)))
         if not await self._serve_stored(send, choice.bundle.files["index.html"], method, headers, base, build_id):
-            await self._unavailable_page(send, method, replacing=True)  # readable, for a browser
+            await self._unavailable_page(send, method, REPLACING_PAGE)  # readable, for a browser
 
-    async def _unavailable_page(self, send: Send, method: str, replacing: bool) -> None:
-        """The page a browser shows when this node has no servable shell: readable, never blank."""
-        body = (b"<!doctype html><meta charset=utf-8><title>OpenAgents</title>"
-                + (b"<p>The shell bundle on this server is being copied or replaced. Retry in a moment.</p>"
-                   if replacing else
-                   b"<p>No shell bundle is deployed on this server. Run <code>openagents build</code>.</p>"))
+    async def _unavailable_page(self, send: Send, method: str, message: bytes) -> None:
+        """The page a browser shows when this node has no servable shell: readable, never blank. (A
+        returning visitor's service worker shows its cached shell for a 503 instead.)"""
+        body = b"<!doctype html><meta charset=utf-8><title>OpenAgents</title><p>" + message + b"</p>"
         await self._send(send, 503, [(b"content-type", b"text/html; charset=utf-8"),
-                                     (b"content-length", str(len(body)).encode()), *shell_headers()],
+                                     (b"content-length", str(len(body)).encode()), (b"retry-after", b"1"),
+                                     *shell_headers()],
                          body, method)
 
     async def _upgrade_required(self, send: Send, code: str, client: str, choice: Choice, build_id: bytes) -> None:

@@ -11,13 +11,16 @@ import asyncpg
 
 @dataclass(frozen=True)
 class Rollout:
-    """What every node serves. ``active_build_id`` None: no explicit choice, newest on disk."""
+    """What every node serves. ``active_build_id`` None: no explicit choice, newest on disk.
+    ``known`` False: this process has not read it yet (database unreachable since it started), so
+    which bundle to serve and whether the kill switch is on are unknown."""
 
     active_build_id: str | None = None
     canary_build_id: str | None = None
     canary_percent: int = 0
     killswitch: bool = False
     revision: int = 0
+    known: bool = True
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,9 @@ class RolloutCache:
             except Exception as exc:  # noqa: BLE001 - keep serving the last known rollout
                 _log.warning("rollout_read_failed", error=f"{type(exc).__name__}: {exc}")
                 if self._value is None:
-                    self._value = Rollout()
+                    # Never guess: the newest bundle may be the one just rolled back, and the kill
+                    # switch may be on. Pages and the worker script answer 503 until a read succeeds.
+                    self._value = Rollout(known=False)
             self._at = time.monotonic()
             return self._value
 
