@@ -17,8 +17,7 @@ from tests.support.bundles import BuiltBundles
 from tests.support.servers import LiveServer
 
 SHELL_ROUTES = ["/", "/feed", "/settings/profile", "/l402/transactions/abc", "/chat/some-thread",
-                "/admin/users/42/edit", "/a/deep/link/nobody/declared",
-                "/logout", "/login/email"]  # form endpoints: POST only, so a GET of them is a page
+                "/admin/users/42/edit", "/a/deep/link/nobody/declared"]
 
 #: The first test of a session builds the bundles (≈ 45 s of brotli on a fresh machine).
 pytestmark = pytest.mark.timeout(600)

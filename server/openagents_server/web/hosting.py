@@ -208,8 +208,9 @@ class WebHosting:
 
         async def send_unless_404(message: Message) -> None:
             nonlocal swallowed
-            # No route, or only a form's POST route (/logout, /login/email): a page of the shell.
-            if message["type"] == "http.response.start" and message["status"] in (404, 405):
+            # No route: a page of the shell. (A GET of a form's POST-only path, /logout or /login/email,
+            # keeps its 405 with Allow: the path is routed, and API clients and checkers rely on it.)
+            if message["type"] == "http.response.start" and message["status"] == 404:
                 swallowed = True
                 return
             if not swallowed:
