@@ -92,6 +92,7 @@ $("oa-retry").addEventListener("click", () => location.reload());
 const listeners = new Set();
 let updateReady = false;
 let skewDetected = false;
+const SKEW_RECHECK_MS = 30000;
 let registration = null;
 let online = true;
 
@@ -135,10 +136,15 @@ async function checkForUpdate() {
 }
 function observeBuild(resp) {
   const served = resp.headers.get(BUILD_HEADER);
-  if (served && served !== BUILD && !skewDetected) {
-    skewDetected = true;
-    if (registration) checkForUpdate(); else { updateReady = true; notify(); }
-  }
+  if (!served || served === BUILD || updateReady || skewDetected) return;
+  if (!registration) { updateReady = true; notify(); return; }
+  // Ask for the new worker once; if that check found nothing (offline, or the server's rollout was
+  // mid-change), the next response that shows the skew asks again, at most every SKEW_RECHECK_MS.
+  skewDetected = true;
+  checkForUpdate().finally(() => {
+    if (registration.installing || registration.waiting) return;
+    setTimeout(() => { skewDetected = false; }, SKEW_RECHECK_MS);
+  });
 }
 // Apply a pending update by loading `url` as a full navigation (never mid-action: the shell calls
 // this only from a navigation or from the user's "reload now").

@@ -107,6 +107,32 @@ def test_canary_serves_a_stable_share_of_devices(server: LiveServer, database_ur
     assert {served_builds(server, 1, d).pop() for d in devices[:40]} == {bundles.a}
 
 
+def test_a_device_that_blocks_cookies_keeps_its_bundle_during_a_canary(server: LiveServer, database_url: str,
+                                                                        bundles: BuiltBundles) -> None:
+    """A browser that never sends the cohort cookie is placed by its address and user agent: the same
+    bundle on every load (page, worker script, manifest), not a coin toss per request."""
+    assert cli(database_url, bundles, "activate", bundles.a).returncode == 0
+    assert cli(database_url, bundles, "canary", bundles.b, "--percent", "50").returncode == 0
+    time.sleep(1.2)
+
+    def build_for(path: str, agent: str, cookie: str | None = None) -> httpx.Response:
+        headers = {"user-agent": agent, **({"cookie": cookie} if cookie else {})}
+        with httpx.Client(timeout=10) as client:  # a fresh connection each time: any worker answers
+            return client.get(server.url + path, headers=headers)
+
+    agents = [f"CookielessBrowser/{i}" for i in range(40)]
+    first = {agent: build_for("/feed", agent).headers["x-oa-build-id"] for agent in agents}
+    share = sum(1 for b in first.values() if b == bundles.b) / len(agents)
+    assert 0.2 <= share <= 0.8, share  # devices are still spread over both bundles
+    for agent in agents[:12]:
+        for path in ("/feed", "/settings/profile", "/sw.js", "/manifest.json"):
+            assert build_for(path, agent).headers["x-oa-build-id"] == first[agent], (agent, path)
+    # A device that does keep cookies stays with the key it was given, whatever its address or browser later.
+    page = build_for("/feed", agents[0])
+    key = page.headers["set-cookie"].split(";")[0]
+    assert build_for("/feed", "SameDeviceUpdatedBrowser/2", key).headers["x-oa-build-id"] == first[agents[0]]
+
+
 def test_killswitch_replaces_the_service_worker(server: LiveServer, database_url: str,
                                                 bundles: BuiltBundles) -> None:
     normal = httpx.get(server.url + "/sw.js", timeout=10)

@@ -26,7 +26,7 @@ from openagents_server.settings import Settings
 from openagents_server.web.compat import served_window
 from openagents_server.web.headers import COHORT_COOKIE
 from openagents_server.web.hosting import read_cookie
-from openagents_server.web.rollout import valid_cohort_key
+from openagents_server.web.rollout import device_cohort_key
 
 _log = structlog.get_logger("openagents.khala.gateway")
 SOCKET_PATH = "/sync/socket"
@@ -128,10 +128,12 @@ async def serve_socket(app: Litestar, scope: Any, asgi_receive: Any, asgi_send: 
         data = message.get("bytes")
         return data if data is not None else message.get("text") or ""
 
-    cohort = read_cookie(headers.get("cookie", "").encode("latin-1"), COHORT_COOKIE)
+    client = scope.get("client")
+    cohort = device_cohort_key(read_cookie(headers.get("cookie", "").encode("latin-1"), COHORT_COOKIE),
+                               client[0] if client else "", headers.get("user-agent", ""), settings.session_secret)
 
     def window() -> Awaitable[tuple[Compatibility, frozenset[str]] | None]:
-        return served_window(app, cohort if valid_cohort_key(cohort) else None)
+        return served_window(app, cohort)
 
     connection = Connection(state.khala_hub, state.khala_keys, state.khala_limits, receive, send, close, window)
     await connection.run()

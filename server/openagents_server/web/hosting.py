@@ -43,7 +43,7 @@ from openagents_server.web.rollout import (
     Rollout,
     RolloutCache,
     choose_bundle,
-    new_cohort_key,
+    device_cohort_key,
     valid_cohort_key,
 )
 
@@ -59,7 +59,7 @@ _log = structlog.get_logger("openagents.web.hosting")
 
 
 def _header_map(scope: Scope) -> dict[bytes, bytes]:
-    wanted = (b"accept-encoding", b"if-none-match", b"cookie", CLIENT_BUILD_HEADER.encode())
+    wanted = (b"accept-encoding", b"if-none-match", b"cookie", b"user-agent", CLIENT_BUILD_HEADER.encode())
     return {k: v for k, v in scope.get("headers", []) if k in wanted}
 
 
@@ -167,10 +167,7 @@ class WebHosting:
         _PATHSEND.set("http.response.pathsend" in (scope.get("extensions") or {}))
         headers = _header_map(scope)
         if rollout.canary_build_id:  # the cohort only matters while a canary runs
-            cookie_key = read_cookie(headers.get(b"cookie"), COHORT_COOKIE)
-            if not valid_cohort_key(cookie_key):
-                cookie_key = None  # a device without a key is served the active bundle until it gets one
-            choice = choose_bundle(rollout, self.store, cookie_key)
+            choice = choose_bundle(rollout, self.store, self._cohort_key(scope, headers))
         else:
             choice = self._plain_choice(rollout)
         build_id = choice.bundle.build_id.encode() if choice.bundle else b""
@@ -224,11 +221,14 @@ class WebHosting:
                 return
             new_key = None
             if not valid_cohort_key(read_cookie(headers.get(b"cookie"), COHORT_COOKIE)):
-                # First visit: mint the device's cohort key; its bundle follows from that key.
-                new_key = new_cohort_key()
-                choice = choose_bundle(rollout, self.store, new_key)
-                build_id = choice.bundle.build_id.encode() if choice.bundle else b""
+                # First visit (or cookies blocked): the derived key the bundle was chosen by, kept.
+                new_key = self._cohort_key(scope, headers)
             await self._shell(send, choice, method, headers, build_id, new_key)
+
+    def _cohort_key(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
+        client = scope.get("client")
+        return device_cohort_key(read_cookie(headers.get(b"cookie"), COHORT_COOKIE), client[0] if client else "",
+                                 headers.get(b"user-agent", b"").decode("latin-1"), self.settings.session_secret)
 
     def _plain_choice(self, rollout: Rollout) -> Choice:
         """The bundle every client gets while no canary runs, cached per rollout and bundle scan. No

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import secrets
+import hmac
 import time
 from dataclasses import dataclass
 
@@ -56,8 +56,18 @@ class RolloutCache:
             return self._value
 
 
-def new_cohort_key() -> str:
-    return secrets.token_hex(8)
+def device_cohort_key(cookie_key: str | None, client_host: str, user_agent: str, secret: str) -> str:
+    """The device's cohort key: its cookie's, else one derived from its address and user agent.
+
+    A first visit gets the derived key as its cookie, so its first page and every later request agree.
+    A browser that blocks cookies sends none, ever: a random key per request would move it between
+    the canary and the active bundle from one load to the next, the derived one keeps it in place
+    while its address and browser stay the same. Keyed with a server secret: the cookie's value does
+    not reveal the address it came from."""
+    if valid_cohort_key(cookie_key):
+        return cookie_key  # type: ignore[return-value]
+    message = f"{client_host}\n{user_agent}".encode()
+    return hmac.new(secret.encode(), b"oa-cohort\n" + message, hashlib.sha256).hexdigest()[:16]
 
 
 def valid_cohort_key(value: str | None) -> bool:
