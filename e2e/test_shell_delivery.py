@@ -342,14 +342,17 @@ def test_when_boot_js_never_arrives_the_skeleton_says_so_and_offers_a_retry(serv
     context.route("**/assets/boot-*.js", lambda route: route.abort())
     page = context.new_page()
     page.goto(server.url + "/settings/profile")
-    stall = "getComputedStyle(document.querySelector('.oa-stall')).opacity"
+    stall = "getComputedStyle(document.querySelector('.oa-stall')).contentVisibility"
     assert page.locator("#oa-progress").is_visible() and page.locator(".oa-skel").is_visible()
-    assert page.evaluate(stall) == "0"  # not before its time
+    assert page.get_by_role("img", name="OpenAgents").is_visible()  # the wordmark, as outlines
+    assert page.evaluate(stall) == "hidden" and not page.get_by_role("link", name="Retry").is_visible()
+    # What the first frame shows lays out no text, so it waits for no font lookup (ADR 0302).
+    assert page.evaluate("() => document.getElementById('oa-boot').innerText.trim()") == ""
 
     cdp = context.new_cdp_session(page)
     cdp.send("Animation.enable")
     cdp.send("Animation.setPlaybackRate", {"playbackRate": 1000})
-    wait_js(page, f"{stall} === '1'", timeout_ms=20_000)
+    wait_js(page, f"{stall} === 'visible'", timeout_ms=20_000)
     assert "taking longer than expected" in page.locator(".oa-stall").inner_text()
     assert page.evaluate("() => window.__appReady ?? null") is None
 

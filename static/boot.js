@@ -311,9 +311,10 @@ function firstFrameOrHidden() {
 }
 
 async function boot() {
-  step(2, "Loading runtime…");
+  step(2);  // the label's text waits for the first frame: that frame lays out no text (ADR 0302)
   const probed = probe();
   await firstFrameOrHidden();
+  paintProgress("Loading runtime…");
   // The app's font, fetched while Python starts (the skeleton is painted in the system face).
   if (document.fonts) document.fonts.load("15px Inter").catch((e) => console.warn("font not loaded", e));
   const { loadPyodide } = await import(cfg.runtime + "pyodide.mjs");

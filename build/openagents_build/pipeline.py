@@ -276,11 +276,16 @@ def _assemble(options: BuildOptions, repo: Path, staging: Path, cache_dir: Path,
     if "</" in styles:
         raise BuildError("styles.css must not contain '</'")
     style_hash = "sha256-" + base64.b64encode(hashlib.sha256(styles.encode()).digest()).decode()
+    # The skeleton's wordmark, inline as outlines: the first frame then needs no font (ADR 0302).
+    wordmark = (static / "wordmark.svg").read_text().strip()
+    if "<script" in wordmark or "</svg>" not in wordmark:
+        raise BuildError("wordmark.svg must be one inline <svg> without scripts")
     sw_template = (static / "sw.js").read_text()
     digest_input = json.dumps({
         "assets": sorted((a.path, a.sha256) for a in stage.assets),
         "index": sha256_hex(index_template.encode()),
         "styles": style_hash,
+        "wordmark": sha256_hex(wordmark.encode()),
         "sw": sha256_hex(sw_template.encode()),
         "min_client": options.min_client_build_id,
         "time": epoch,
@@ -310,6 +315,7 @@ def _assemble(options: BuildOptions, repo: Path, staging: Path, cache_dir: Path,
     index = _render(index_template, {
         "build_id": build_id,
         "styles_inline": styles,
+        "wordmark_svg": wordmark,
         "boot": urls["boot.js"],
         "icon": urls["icon.svg"],
         "pyodide_mjs": runtime_url + "pyodide.mjs",

@@ -124,6 +124,18 @@ def test_fonts_ship_in_the_bundle_and_the_inline_css_points_at_their_hashed_name
     assert f'url("{fonts[0]}")' in index and "fonts/inter-latin" not in index
 
 
+def test_the_skeleton_wordmark_is_inline_outlines_generated_from_the_shipped_font(bundles: BuiltBundles) -> None:
+    """The first frame lays out no text (ADR 0302): the wordmark is the font's outlines, inline, and the
+    committed file is what scripts/wordmark.py makes from the Inter we ship (a font change regenerates it)."""
+    check = subprocess.run([sys.executable, str(REPO / "scripts" / "wordmark.py"), "--check"],
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert check.returncode == 0, check.stderr
+    index = (bundles.root / bundles.b / "index.html").read_text()
+    skeleton = index[index.index('<div id="oa-boot"'):index.index('<div id="oa-app"')]
+    assert (REPO / "static" / "wordmark.svg").read_text().strip() in skeleton
+    assert 'aria-label="OpenAgents"' in skeleton and "<text" not in skeleton
+
+
 def test_a_css_url_to_a_file_the_build_does_not_ship_fails_the_build() -> None:
     urls = {"fonts/a.woff2": "/assets/a-0123456789ab.woff2"}
     css = 'a{src:url(fonts/a.woff2)} b{background:url("data:image/png;base64,AA")} c{src:url(\'/x.png\')}'
