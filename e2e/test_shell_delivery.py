@@ -220,6 +220,47 @@ def test_rollback_drill(server: LiveServer, bundles: BuiltBundles, persistent: C
                      "installing": False, "caches": []}
 
 
+def test_an_update_already_installing_when_the_page_boots_is_offered_and_applied(
+        server: LiveServer, bundles: BuiltBundles, persistent: Callable[[], BrowserContext], guard: Guard) -> None:
+    """A new worker can start installing before a page's boot.js listens for it (another tab's update
+    check, or the browser's own at a navigation, e.g. the reload after a 426). That page must still see
+    it become ready, offer it and apply it at its next navigation, not leave it waiting for as long as
+    the tab stays open. The page here boots while the server does not answer its probe, so it adopts the
+    registration as it is (a `register()` call would have waited for the install to finish)."""
+    bundle_cli(server, bundles, "activate", bundles.a)
+    time.sleep(1.1)
+    context = persistent()
+    first = context.new_page()
+    first.goto(server.url + "/feed")
+    assert wait_booted(first)["build"] == bundles.a
+    _wait_controlled(first, bundles.a)
+
+    bundle_cli(server, bundles, "activate", bundles.b)
+    time.sleep(1.1)
+    held: list[Any] = []
+    # The new worker's precache starts with the shell document ("/"): hold it, so the worker stays
+    # installing. (The pages here are /feed and /workers, never "/".)
+    context.route(server.url + "/", lambda route: held.append(route))
+    first.evaluate("async () => { await (await navigator.serviceWorker.getRegistration('/')).update(); }")
+    wait_js(first, "(async () => !!(await navigator.serviceWorker.getRegistration('/')).installing)()")
+    first.close()
+
+    page = context.new_page()  # boots while that worker is installing: its updatefound is long gone
+    guard.allow(r"Failed to load resource")
+    page.route("**/manifest.json", lambda route: route.abort())  # this page's probe only
+    page.goto(server.url + "/workers")
+    wait_booted(page)
+    assert held and _worker_state(page)["installing"]
+    assert not page.locator("#oa-update").is_visible()  # not ready yet: nothing to offer
+    page.unroute("**/manifest.json")
+    for route in held:
+        route.continue_()
+    context.unroute(server.url + "/")
+    shell = _update_via_navigation(page, "Feed", bundles.b)
+    assert shell["build"] == bundles.b and shell["route"] == "feed"
+    _wait_controlled(page, bundles.b)
+
+
 def test_offline_reload_renders_the_shell_from_the_service_worker(
         server: LiveServer, bundles: BuiltBundles, persistent: Callable[[], BrowserContext], guard: Guard) -> None:
     page = persistent().new_page()
