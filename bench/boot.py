@@ -281,7 +281,7 @@ def paints(recs: list[dict[str, Any]]) -> str:
 
 def report_boot(results: dict[str, Any]) -> None:
     print("\n## Boot (median of runs; ms from navigation start; bytes received by the browser)")
-    print("paint columns: first paint / first contentful paint (the skeleton's bars can come a frame before its text)")
+    print("paint columns: first paint / first contentful paint (ours: the same frame, the wordmark is an inline SVG)")
     print(f"{'load':8s} | {'baseline ready':>14s} | {'ours ready':>10s} | {'ratio':>6s} | {'ours paint':>10s} | "
           f"{'baseline paint':>14s} | {'one-line page paint':>19s} | {'baseline MB':>11s} | {'ours MB':>8s}")
     for load in LOADS:
