@@ -235,12 +235,13 @@ def test_an_update_already_installing_when_the_page_boots_is_offered_and_applied
     assert wait_booted(first)["build"] == bundles.a
     _wait_controlled(first, bundles.a)
 
-    bundle_cli(server, bundles, "activate", bundles.b)
-    time.sleep(1.1)
     held: list[Any] = []
     # The new worker's precache starts with the shell document ("/"): hold it, so the worker stays
-    # installing. (The pages here are /feed and /workers, never "/".)
+    # installing whatever starts its install (this tab's own skew check may, once B is active).
+    # The pages here are /feed and /workers, never "/".
     context.route(server.url + "/", lambda route: held.append(route))
+    bundle_cli(server, bundles, "activate", bundles.b)
+    time.sleep(1.1)
     first.evaluate("async () => { await (await navigator.serviceWorker.getRegistration('/')).update(); }")
     wait_js(first, "(async () => !!(await navigator.serviceWorker.getRegistration('/')).installing)()")
     first.close()
@@ -256,7 +257,10 @@ def test_an_update_already_installing_when_the_page_boots_is_offered_and_applied
     for route in held:
         route.continue_()
     context.unroute(server.url + "/")
-    shell = _update_via_navigation(page, "Feed", bundles.b)
+    page.locator("#oa-update").wait_for(timeout=60_000)  # offered once installed
+    with page.expect_navigation():  # the page is on B already: applying the worker is a real navigation
+        page.get_by_role("link", name="Feed").click()
+    shell = wait_booted(page)
     assert shell["build"] == bundles.b and shell["route"] == "feed"
     _wait_controlled(page, bundles.b)
 
