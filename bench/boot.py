@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -240,6 +241,20 @@ def one_load(ctx: Any, url: str, proxy: Proxy, settle_s: float, came_from: str |
     return rec
 
 
+def profile_loads(pw: Any, profile: Path, url: str, proxy: Proxy, settle_s: float,
+                  came_from: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A cold load, a warm load (new tab) and a load after a browser restart, in one persistent profile."""
+    ctx = launch(pw, profile)
+    try:
+        for load in LOADS:
+            if load == "restart":
+                ctx.close()
+                ctx = launch(pw, profile)
+            yield load, one_load(ctx, url, proxy, settle_s, came_from)
+    finally:
+        ctx.close()
+
+
 def run_boot(runs: int, ours_url: str, ours_proxy: Proxy, base_url: str, base_proxy: Proxy,
              came_from: str | None) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
@@ -252,20 +267,14 @@ def run_boot(runs: int, ours_url: str, ours_proxy: Proxy, base_url: str, base_pr
             for i in range(runs):
                 for name, url, proxy in (("floor", floor_url, base_proxy), ("baseline", base_url, base_proxy),
                                          ("ours", ours_url, ours_proxy)):
-                    profile = scratch / f"{name}-{i}"
-                    ctx = launch(pw, profile)
-                    for load in LOADS:
-                        if load == "restart":
-                            ctx.close()
-                            ctx = launch(pw, profile)
-                        rec = one_load(ctx, url, proxy, {"ours": 3.0, "baseline": 0.5}.get(name, 0.2), came_from)
+                    settle = {"ours": 3.0, "baseline": 0.5}.get(name, 0.2)
+                    for load, rec in profile_loads(pw, scratch / f"{name}-{i}", url, proxy, settle, came_from):
                         results[name].setdefault(load, []).append(rec)
                         print(f"  run {i} {name:8s} {load:7s} first paint {rec['fp']:4.0f}/{rec['fcp']:4.0f} ms  "
                               f"(html first byte {rec['ttfb'] or 0:5.0f}, parsed {rec['interactive'] or 0:5.0f})  "
                               f"ready {rec['app']:7.0f} ms  {rec['bytes'] / 1e6:6.2f} MB  {len(rec['paths'])} paths"
                               + (f"  (answered by {rec['sw_source']})" if rec["sw_source"] else ""),
                               flush=True)
-                    ctx.close()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return results

@@ -21,7 +21,6 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -36,8 +35,7 @@ from bench.boot import (
     FLOOR_HTML,
     LOADS,
     Proxy,
-    launch,
-    one_load,
+    profile_loads,
     start_static,
 )
 from tests.support.servers import LiveServer
@@ -120,18 +118,12 @@ def main() -> None:
                 order = names[r % len(names):] + names[:r % len(names)]
                 line = []
                 for name in order:
-                    profile = scratch / f"{name}-{r}"
-                    ctx = launch(pw, profile)
-                    for load in LOADS:
-                        if load == "restart":
-                            ctx.close()
-                            ctx = launch(pw, profile)
-                        rec: dict[str, Any] = one_load(ctx, urls[name], proxies[name],
-                                                       0.2 if name == "floor" else 3.0, came_from)
+                    settle = 0.2 if name == "floor" else 3.0
+                    for load, rec in profile_loads(pw, scratch / f"{name}-{r}", urls[name], proxies[name], settle,
+                                                   came_from):
                         fp[name][load].append(rec["fp"])
                         fcp[name][load].append(rec["fcp"])
                         ready[name][load].append(rec["app"])
-                    ctx.close()
                     line.append(f"{name} " + "/".join(f"{fp[name][load][-1]:.0f}" for load in LOADS))
                 print(f"  round {r}: " + " · ".join(line), flush=True)
         floor.shutdown()
