@@ -3,7 +3,8 @@
 1. Boot, in Debian's Chromium with persistent profiles (cold → warm new tab → browser restart):
    baseline = a bare page that boots the same Pyodide runtime (same files, same URLs, same caching)
    and prints one line; ours = the real shell served by granian, to its first rendered frame.
-   Also first paint, and bytes over the wire per load (a counting TCP proxy sits in front of both
+   Also first paint, beside two floors from the same run: the one-line page, and the one-line page
+   controlled by a minimal service worker (what any offline-capable page pays); and bytes over the wire per load (a counting TCP proxy sits in front of both
    servers, so service-worker traffic is counted too) with the paths requested.
    Each measured navigation starts from a page of another site, after the browser has been up for a
    second, as a visitor's first visit does (see `one_load`; `--from-blank` gives the older method).
@@ -78,6 +79,22 @@ window.__appReady = performance.now();
 FLOOR_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>one line</title><link rel="icon" href="data:,"></head>
 <body><p>loading…</p><script>window.__appReady = performance.now();</script></body></html>
+"""
+
+
+#: The one-line page, registering a minimal offline-style worker: navigation preload, the navigation
+#: raced against the fetch handler, assets from Cache Storage. What any worker costs a page, without ours.
+FLOOR_SW_HTML = FLOOR_HTML.replace(
+    "</script>", "navigator.serviceWorker.register('/floor-sw.js');</script>")
+FLOOR_SW_JS = """self.addEventListener("install", (e) => { self.skipWaiting(); if (e.addRoutes) e.waitUntil(e.addRoutes(
+  [{ condition: { requestMode: "navigate" }, source: "race-network-and-fetch-handler" }]).catch(() => {})); });
+self.addEventListener("activate", (e) => e.waitUntil((async () => {
+  if (self.registration.navigationPreload) await self.registration.navigationPreload.enable();
+  await self.clients.claim(); })()));
+self.addEventListener("fetch", (e) => {
+  if (e.request.mode === "navigate") e.respondWith((async () => (await e.preloadResponse) || fetch(e.request))());
+  else e.respondWith(caches.match(e.request).then((hit) => hit || fetch(e.request)));
+});
 """
 
 
@@ -256,18 +273,18 @@ def profile_loads(pw: Any, profile: Path, url: str, proxy: Proxy, settle_s: floa
 
 
 def run_boot(runs: int, ours_url: str, ours_proxy: Proxy, base_url: str, base_proxy: Proxy,
-             came_from: str | None) -> dict[str, Any]:
+             floor_sw_url: str, floor_sw_proxy: Proxy, came_from: str | None) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
-    results: dict[str, dict[str, list[dict[str, Any]]]] = {"baseline": {}, "ours": {}, "floor": {}}
+    results: dict[str, dict[str, list[dict[str, Any]]]] = {"baseline": {}, "ours": {}, "floor": {}, "floor-sw": {}}
     floor_url = base_url.rsplit("/", 1)[0] + "/paint.html"
     scratch = Path(tempfile.mkdtemp(prefix="oa-bench-profiles-"))
     try:
         with sync_playwright() as pw:
             for i in range(runs):
-                for name, url, proxy in (("floor", floor_url, base_proxy), ("baseline", base_url, base_proxy),
-                                         ("ours", ours_url, ours_proxy)):
-                    settle = {"ours": 3.0, "baseline": 0.5}.get(name, 0.2)
+                for name, url, proxy in (("floor", floor_url, base_proxy), ("floor-sw", floor_sw_url, floor_sw_proxy),
+                                         ("baseline", base_url, base_proxy), ("ours", ours_url, ours_proxy)):
+                    settle = {"ours": 3.0, "floor-sw": 3.0, "baseline": 0.5}.get(name, 0.2)
                     for load, rec in profile_loads(pw, scratch / f"{name}-{i}", url, proxy, settle, came_from):
                         results[name].setdefault(load, []).append(rec)
                         print(f"  run {i} {name:8s} {load:7s} first paint {rec['fp']:4.0f}/{rec['fcp']:4.0f} ms  "
@@ -316,6 +333,10 @@ def report_boot(results: dict[str, Any]) -> None:
           f"{' · '.join(f'{l} {fp[l] - floor[l]:+.0f}' for l in LOADS)} ms"
           + (f"  (above 100 ms for any page here: {', '.join(l for l in LOADS if floor[l] > 100)})"
              if max(floor.values()) > 100 else ""))
+    floor_sw = {l: median(results["floor-sw"][l], "fp") for l in LOADS}
+    print(f"  the one-line page controlled by a minimal service worker (what offline support costs any page): "
+          f"{' · '.join(f'{l} {v:.0f}' for l, v in floor_sw.items())} ms; ours above it: "
+          f"{' · '.join(f'{l} {fp[l] - floor_sw[l]:+.0f}' for l in LOADS)} ms")
 
 
 # ---- static throughput ----------------------------------------------------------------------------
@@ -441,6 +462,13 @@ def main() -> None:
             (site / "baseline.html").write_text(BASELINE_HTML % {"runtime": manifest.entry.runtime,
                                                                  "lock": manifest.entry.lock})
             static, static_port = start_static(site)
+            # Its own origin (port): a worker registered at "/" would otherwise control the other pages too.
+            sw_site = WORK / "floor-sw-site"
+            sw_site.mkdir(parents=True, exist_ok=True)
+            (sw_site / "paint-sw.html").write_text(FLOOR_SW_HTML)
+            (sw_site / "floor-sw.js").write_text(FLOOR_SW_JS)
+            floor_sw, floor_sw_port = start_static(sw_site)
+            floor_sw_proxy = Proxy(floor_sw_port)
             elsewhere_site = WORK / "elsewhere-site"
             elsewhere_site.mkdir(parents=True, exist_ok=True)
             (elsewhere_site / "elsewhere.html").write_text(ELSEWHERE_HTML)
@@ -451,8 +479,10 @@ def main() -> None:
                   + ("each tab starts at about:blank and navigates at once" if a.from_blank else
                      f"each navigation starts from a page of another site, {SETTLE_S:.0f} s after the browser is up"))
             results = run_boot(a.runs, f"http://127.0.0.1:{ours_proxy.port}/settings/profile", ours_proxy,
-                               f"http://127.0.0.1:{base_proxy.port}/baseline.html", base_proxy, came_from)
+                               f"http://127.0.0.1:{base_proxy.port}/baseline.html", base_proxy,
+                               f"http://127.0.0.1:{floor_sw_proxy.port}/paint-sw.html", floor_sw_proxy, came_from)
             static.shutdown()
+            floor_sw.shutdown()
             elsewhere.shutdown()
             report_boot(results)
             (WORK / "boot-results.json").write_text(json.dumps(results, indent=1))

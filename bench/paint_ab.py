@@ -33,6 +33,8 @@ from bench.boot import (
     ELSEWHERE_HOST,
     ELSEWHERE_HTML,
     FLOOR_HTML,
+    FLOOR_SW_HTML,
+    FLOOR_SW_JS,
     LOADS,
     Proxy,
     profile_loads,
@@ -101,6 +103,14 @@ def main() -> None:
         floor, floor_port = start_static(floor_site)
         proxies["floor"] = Proxy(floor_port)
         urls["floor"] = f"http://127.0.0.1:{proxies['floor'].port}/paint.html"
+        # The same page controlled by a minimal service worker, on its own origin (port).
+        sw_site = WORK / "floor-sw-site"
+        sw_site.mkdir(parents=True, exist_ok=True)
+        (sw_site / "paint-sw.html").write_text(FLOOR_SW_HTML)
+        (sw_site / "floor-sw.js").write_text(FLOOR_SW_JS)
+        floor_sw, floor_sw_port = start_static(sw_site)
+        proxies["floor-sw"] = Proxy(floor_sw_port)
+        urls["floor-sw"] = f"http://127.0.0.1:{proxies['floor-sw'].port}/paint-sw.html"
         elsewhere_site = WORK / "elsewhere-site"
         elsewhere_site.mkdir(parents=True, exist_ok=True)
         (elsewhere_site / "elsewhere.html").write_text(ELSEWHERE_HTML)
@@ -109,7 +119,7 @@ def main() -> None:
 
         from playwright.sync_api import sync_playwright
 
-        names = ["floor", *variants]
+        names = ["floor", "floor-sw", *variants]
         fp: dict[str, dict[str, list[float]]] = {n: {load: [] for load in LOADS} for n in names}
         fcp: dict[str, dict[str, list[float]]] = {n: {load: [] for load in LOADS} for n in names}
         ready: dict[str, dict[str, list[float]]] = {n: {load: [] for load in LOADS} for n in names}
@@ -127,6 +137,7 @@ def main() -> None:
                     line.append(f"{name} " + "/".join(f"{fp[name][load][-1]:.0f}" for load in LOADS))
                 print(f"  round {r}: " + " · ".join(line), flush=True)
         floor.shutdown()
+        floor_sw.shutdown()
         elsewhere.shutdown()
         print(f"\nfirst paint, median (± sd) over {a.rounds} rounds, ms; FCP medians in brackets")
         print(f"{'variant':12s} | " + " | ".join(f"{load:>20s}" for load in LOADS))

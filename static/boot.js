@@ -1,5 +1,11 @@
 // boot.js — the thin host shim: progress, Pyodide boot, service worker, update bridge.
 // No product logic lives here; it hands control to the Python shell (openagents_shell.entry).
+
+// Nothing here runs before the skeleton's first frame. A returning visitor's boot.js comes from Cache
+// Storage while the document is still being parsed, and running it then could hold that frame back
+// (restart first paint 86 vs 88–96 ms, ADR 0302). A tab opened in the background gets no frames and
+// starts at once.
+await firstFrameOrHidden();
 const cfg = JSON.parse(document.getElementById("oa-boot-config").textContent);
 const $ = (id) => document.getElementById(id);
 const BUILD = cfg.build_id;
@@ -311,10 +317,9 @@ function firstFrameOrHidden() {
 }
 
 async function boot() {
-  step(2);  // the label's text waits for the first frame: that frame lays out no text (ADR 0302)
+  step(2, "Loading runtime…");  // after the first frame, which lays out no text (ADR 0302)
   const probed = probe();
   await firstFrameOrHidden();
-  paintProgress("Loading runtime…");
   // The app's font, fetched while Python starts (the skeleton is painted in the system face).
   if (document.fonts) document.fonts.load("15px Inter").catch((e) => console.warn("font not loaded", e));
   const { loadPyodide } = await import(cfg.runtime + "pyodide.mjs");
