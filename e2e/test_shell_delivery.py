@@ -265,6 +265,60 @@ def test_an_update_already_installing_when_the_page_boots_is_offered_and_applied
     _wait_controlled(page, bundles.b)
 
 
+#: Counts the page's update checks (registration.update() calls), which is what skew detection makes.
+COUNT_UPDATE_CHECKS = """(() => {
+  const update = ServiceWorkerRegistration.prototype.update;
+  window.__updateChecks = 0;
+  ServiceWorkerRegistration.prototype.update = function (...args) { window.__updateChecks++; return update.apply(this, args); };
+})();"""
+
+
+def test_a_skew_whose_update_check_found_nothing_is_checked_again_later(
+        live_server: Callable[..., LiveServer], bundles: BuiltBundles, persistent: Callable[[], BrowserContext]) -> None:
+    """A response from a newer build while the server still hands out the old worker (a rollout
+    mid-change, or a check that failed offline) must not switch update detection off for the rest of the
+    tab's life: boot.js asks for the new worker again on a skewed response once SKEW_RECHECK_MS (30 s)
+    have passed, and not before. The page's clock is Playwright's, fast-forwarded; the periodic update
+    check is a day, so it plays no part. (The browser may check by itself after a navigation, so the
+    page's own checks are counted rather than inferred from an install.)"""
+    server = live_server(env={"OPENAGENTS_BUNDLES_DIR": str(bundles.root),
+                              "OPENAGENTS_SHELL_UPDATE_CHECK_SECONDS": "86400"})
+    bundle_cli(server, bundles, "activate", bundles.a)
+    time.sleep(1.1)
+    page = persistent().new_page()
+    page.clock.install()
+    page.add_init_script(COUNT_UPDATE_CHECKS)
+    page.goto(server.url + "/feed")
+    assert wait_booted(page)["build"] == bundles.a
+    _wait_controlled(page, bundles.a)
+    assert page.evaluate("() => window.__updateChecks") == 0
+
+    def from_b(route: Any) -> None:  # the API already answers from B; /sw.js is still A's
+        resp = route.fetch()
+        route.fulfill(response=resp, headers={**resp.headers, "x-oa-build-id": bundles.b})
+
+    page.route("**/api/web/client", from_b)
+    skewed = "() => window.oaHost.fetch('/api/web/client').then(r => r.headers.get('x-oa-build-id'))"
+    assert page.evaluate(skewed) == bundles.b
+    wait_js(page, "window.__updateChecks === 1")
+    time.sleep(1)  # that check finds no new worker
+    state = _worker_state(page)
+    assert not state["installing"] and not state["waiting"]
+    assert page.evaluate(skewed) == bundles.b
+    time.sleep(1)
+    assert page.evaluate("() => window.__updateChecks") == 1  # within 30 s of that check: not again
+
+    bundle_cli(server, bundles, "activate", bundles.b)
+    time.sleep(1.1)
+    page.clock.fast_forward(31_000)
+    page.unroute("**/api/web/client")
+    assert page.evaluate(skewed) == bundles.b  # the server's own answer, now B
+    wait_js(page, "window.__updateChecks === 2")  # 30 s later the skew asks again…
+    shell = _update_via_navigation(page, "Workers", bundles.b)  # …and the update is offered and applied
+    assert shell["build"] == bundles.b and shell["route"] == "workers"
+    _wait_controlled(page, bundles.b)
+
+
 def test_offline_reload_renders_the_shell_from_the_service_worker(
         server: LiveServer, bundles: BuiltBundles, persistent: Callable[[], BrowserContext], guard: Guard) -> None:
     page = persistent().new_page()
