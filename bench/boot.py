@@ -4,8 +4,9 @@
    baseline = a bare page that boots the same Pyodide runtime (same files, same URLs, same caching)
    and prints one line; ours = the real shell served by granian, to its first rendered frame.
    Also first paint, beside two floors from the same run: the one-line page, and the one-line page
-   controlled by a minimal service worker (what any offline-capable page pays); and bytes over the wire per load (a counting TCP proxy sits in front of both
-   servers, so service-worker traffic is counted too) with the paths requested.
+   controlled by a minimal service worker (what any offline-capable page pays); and bytes over the
+   wire per load (a counting TCP proxy sits in front of both servers, so service-worker traffic is
+   counted too) with the paths requested.
    Each measured navigation starts from a page of another site, after the browser has been up for a
    second, as a visitor's first visit does (see `one_load`; `--from-blank` gives the older method).
 2. Static throughput of one hashed asset: granian (our hosting layer) vs nginx serving the same
@@ -145,6 +146,15 @@ def start_static(root: Path, host: str = "127.0.0.1") -> tuple[ThreadingHTTPServ
     server = ThreadingHTTPServer((host, port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, port
+
+
+def start_floor_sw(site: Path) -> tuple[ThreadingHTTPServer, int]:
+    """The worker-controlled floor (`/paint-sw.html`) on its own origin (port): a worker registered at
+    "/" would otherwise control the other pages of that server too."""
+    site.mkdir(parents=True, exist_ok=True)
+    (site / "paint-sw.html").write_text(FLOOR_SW_HTML)
+    (site / "floor-sw.js").write_text(FLOOR_SW_JS)
+    return start_static(site)
 
 
 # ---- a counting TCP proxy: bytes the browser actually received, and the paths it asked for ---------
@@ -462,12 +472,7 @@ def main() -> None:
             (site / "baseline.html").write_text(BASELINE_HTML % {"runtime": manifest.entry.runtime,
                                                                  "lock": manifest.entry.lock})
             static, static_port = start_static(site)
-            # Its own origin (port): a worker registered at "/" would otherwise control the other pages too.
-            sw_site = WORK / "floor-sw-site"
-            sw_site.mkdir(parents=True, exist_ok=True)
-            (sw_site / "paint-sw.html").write_text(FLOOR_SW_HTML)
-            (sw_site / "floor-sw.js").write_text(FLOOR_SW_JS)
-            floor_sw, floor_sw_port = start_static(sw_site)
+            floor_sw, floor_sw_port = start_floor_sw(WORK / "floor-sw-site")
             floor_sw_proxy = Proxy(floor_sw_port)
             elsewhere_site = WORK / "elsewhere-site"
             elsewhere_site.mkdir(parents=True, exist_ok=True)

@@ -33,11 +33,10 @@ from bench.boot import (
     ELSEWHERE_HOST,
     ELSEWHERE_HTML,
     FLOOR_HTML,
-    FLOOR_SW_HTML,
-    FLOOR_SW_JS,
     LOADS,
     Proxy,
     profile_loads,
+    start_floor_sw,
     start_static,
 )
 from tests.support.servers import LiveServer
@@ -103,12 +102,7 @@ def main() -> None:
         floor, floor_port = start_static(floor_site)
         proxies["floor"] = Proxy(floor_port)
         urls["floor"] = f"http://127.0.0.1:{proxies['floor'].port}/paint.html"
-        # The same page controlled by a minimal service worker, on its own origin (port).
-        sw_site = WORK / "floor-sw-site"
-        sw_site.mkdir(parents=True, exist_ok=True)
-        (sw_site / "paint-sw.html").write_text(FLOOR_SW_HTML)
-        (sw_site / "floor-sw.js").write_text(FLOOR_SW_JS)
-        floor_sw, floor_sw_port = start_static(sw_site)
+        floor_sw, floor_sw_port = start_floor_sw(WORK / "floor-sw-site")
         proxies["floor-sw"] = Proxy(floor_sw_port)
         urls["floor-sw"] = f"http://127.0.0.1:{proxies['floor-sw'].port}/paint-sw.html"
         elsewhere_site = WORK / "elsewhere-site"
