@@ -13,16 +13,16 @@ from litestar.openapi.spec import Components
 from litestar.types import ControllerRouterHandler
 
 from openagents_server import __version__
-from openagents_server.control.lifespan import control_lifespan
-from openagents_server.control.openapi import SECURITY_SCHEMES
-from openagents_server.control.routes import CONTROL_HANDLERS
 from openagents_server.db.pool import create_pool
+from openagents_server.domains.identity.lifespan import control_lifespan
+from openagents_server.domains.identity.routes import CONTROL_HANDLERS
 from openagents_server.errors import EXCEPTION_HANDLERS
 from openagents_server.health import HealthController
 from openagents_server.heap import frozen_startup_heap
 from openagents_server.khala.gateway import KhalaSocketApp, khala_lifespan
 from openagents_server.khala.http import KhalaController
 from openagents_server.observability import RequestIdMiddleware, configure_logging
+from openagents_server.openapi import SECURITY_SCHEMES
 from openagents_server.settings import Settings, load_settings
 from openagents_server.web import ROUTE_HANDLERS as WEB_HANDLERS
 from openagents_server.web import WebHosting

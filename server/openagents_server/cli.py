@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from openagents_server.contracts_cli import proto_app
-from openagents_server.control.cli import auth_app
+from openagents_server.domains.identity.cli import auth_app
 from openagents_server.khala.cli import app as khala_app
 from openagents_server.settings import Settings, SettingsError, load_settings
 from openagents_server.web.cli import bundle_app

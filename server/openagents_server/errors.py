@@ -6,7 +6,7 @@ Success bodies are ``{"data": …}``. Errors are
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import structlog
 from litestar import MediaType, Request, Response
@@ -42,23 +42,113 @@ DEFAULT_CODES: dict[int, str] = {
 }
 
 
-class ApiError(HTTPException):
-    """An error with an explicit envelope code, e.g. ``ApiError(409, "conflict", "seq mismatch")``."""
+class DomainError(Exception):
+    """A refusal by a service, with a stable ``code`` and no knowledge of HTTP.
+
+    Services, workers, webhooks and the CLI raise these; :func:`handle_domain_error` is the one
+    place that maps them onto a status and the envelope. Subclasses name the *kind* of refusal
+    (``Invalid``, ``Unauthorized``, ``Forbidden`` …); the ``code`` names the rule, e.g.
+    ``Invalid("invalid_code", "This code was already used.", field="code")``.
+
+    * ``errors``: messages per field (``field=`` is a shortcut for one message at one field);
+    * ``reason``: a finer, stable machine reason shown as ``error.reason``;
+    * ``retry_after``: seconds, for rate limits and unavailability (sent as ``Retry-After``);
+    * ``details``: further stable fields of ``error`` (``scopes``, ``head``, ``limit`` …).
+    """
+
+    #: The envelope code when the raiser names none; each subclass sets its own.
+    default_code: ClassVar[str] = "invalid_request"
+    status: ClassVar[int] = 422
 
     def __init__(
         self,
-        status_code: int,
-        code: str,
-        message: str,
+        code: str | None = None,
+        message: str = "The given data was invalid.",
         *,
+        field: str | None = None,
         errors: dict[str, list[str]] | None = None,
-        headers: dict[str, str] | None = None,
-        extra: dict[str, Any] | None = None,
+        reason: str | None = None,
+        retry_after: int | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(detail=message, status_code=status_code, headers=headers)
-        self.code = code
-        self.errors = errors
-        self.extra = extra
+        super().__init__(message)
+        self.code = code or self.default_code
+        self.message = message
+        self.errors = errors if errors is not None else ({field: [message]} if field else None)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.details = details or {}
+
+
+class Invalid(DomainError):
+    """The input breaks a rule (422)."""
+
+
+class Unauthorized(DomainError):
+    """No valid credential: sign in or refresh (401)."""
+
+    default_code = "unauthorized"
+    status = 401
+
+
+class ReauthRequired(Unauthorized):
+    """The session is over for good (revoked, replayed, replaced): sign in again, do not retry (401)."""
+
+    default_code = "reauth_required"
+
+
+class Forbidden(DomainError):
+    default_code = "forbidden"
+    status = 403
+
+
+class NotFound(DomainError):
+    default_code = "not_found"
+    status = 404
+
+
+class Conflict(DomainError):
+    default_code = "conflict"
+    status = 409
+
+
+class Gone(DomainError):
+    default_code = "gone"
+    status = 410
+
+
+class TooLarge(DomainError):
+    default_code = "payload_too_large"
+    status = 413
+
+
+class RateLimited(DomainError):
+    default_code = "rate_limited"
+    status = 429
+
+
+class Unavailable(DomainError):
+    default_code = "service_unavailable"
+    status = 503
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+    """The one mapping from a domain refusal to HTTP: status by kind, envelope, standard headers."""
+    headers: dict[str, str] = {}
+    extra: dict[str, Any] = dict(exc.details)
+    if exc.reason is not None:
+        extra["reason"] = exc.reason
+    if isinstance(exc, Unauthorized):
+        reauth = isinstance(exc, ReauthRequired)
+        headers["WWW-Authenticate"] = (
+            'Bearer realm="openagents", error="invalid_token"' if reauth else 'Bearer realm="openagents"'
+        )
+        extra.setdefault("reauth_required", reauth)
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, RateLimited):
+            extra.setdefault("retry_after", exc.retry_after)
+    return error_response(exc.status, exc.code, exc.message, exc.errors, headers or None, **extra)
 
 
 def envelope(code: str, message: str, errors: dict[str, list[str]] | None = None, **extra: Any) -> dict[str, Any]:
@@ -100,8 +190,6 @@ def _validation_errors(exc: ValidationException) -> dict[str, list[str]]:
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
     headers = dict(exc.headers or {})
-    if isinstance(exc, ApiError):
-        return error_response(status, exc.code, exc.detail, exc.errors, headers, **(exc.extra or {}))
     if isinstance(exc, ValidationException) or status == 400:
         # Litestar raises 400 for undecodable bodies and bad parameters; our contract says 422.
         errors = _validation_errors(exc) if isinstance(exc, ValidationException) else {"body": [exc.detail]}
@@ -135,6 +223,7 @@ def handle_undecodable_body(request: Request[Any, Any, Any], exc: UnicodeDecodeE
 
 
 EXCEPTION_HANDLERS = {
+    DomainError: handle_domain_error,
     HTTPException: handle_http_exception,
     UnicodeDecodeError: handle_undecodable_body,
     Exception: handle_unexpected,

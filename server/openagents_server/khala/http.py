@@ -13,7 +13,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
-from openagents_server.errors import ApiError
+from openagents_server.errors import Forbidden, Invalid, Unauthorized
 from openagents_server.khala import auth, log
 from openagents_server.khala.codes import KhalaClose
 from openagents_server.khala.hub import Hub
@@ -40,7 +40,7 @@ def _require_internal(request: Request[Any, Any, Any]) -> None:
     settings: Settings = request.app.state.settings
     if not verify(settings.internal_api_key, request.method, request.url.path,
                   request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER)):
-        raise ApiError(401, "unauthorized", "a valid internal signature is required")
+        raise Unauthorized("unauthorized", "a valid internal signature is required")
 
 
 class KhalaController(Controller):
@@ -58,23 +58,23 @@ class KhalaController(Controller):
         """Current projection of ``topic`` and the watermark to resume from after applying it."""
         header = request.headers.get("authorization", "")
         if not header.lower().startswith("bearer "):
-            raise ApiError(401, "unauthorized", "send the sync token as Authorization: Bearer …")
+            raise Unauthorized("unauthorized", "send the sync token as Authorization: Bearer …")
         keys: SigningKeys = request.app.state.khala_keys
         try:
             claims = verify_sync_token(header[7:].strip(), keys)
         except SyncTokenError as exc:
-            raise ApiError(401, "unauthorized", str(exc), extra={"reason": exc.reason}) from None
+            raise Unauthorized("unauthorized", str(exc), reason=exc.reason) from None
         pool = request.app.state.pool
         try:
             (parsed,) = auth.parse_requested([topic])
             states = await log.topic_states(pool, [topic])
             auth.authorize(claims, parsed, states.get(topic))
         except KhalaClose as exc:
-            raise ApiError(403, "forbidden", exc.message, extra={"reason": exc.reason}) from None
+            raise Forbidden("forbidden", exc.message, reason=exc.reason) from None
         try:
             page = await read_snapshot(pool, parsed, after=after, limit=limit)
         except ValueError as exc:
-            raise ApiError(422, "invalid_request", str(exc), errors={"after": [str(exc)]}) from None
+            raise Invalid("invalid_request", str(exc), field="after") from None
         return {"data": page}
 
     @get("/internal/khala/metrics")
@@ -97,16 +97,13 @@ class KhalaController(Controller):
     async def publish(self, request: Request[Any, Any, Any], data: JSONBody[PublishRequest]) -> dict[str, Any]:
         """Append one event (operators and load tests; product writes append in their own transaction)."""
         _require_internal(request)
-        try:
-            async with log.unit_of_work(request.app.state.pool) as conn:
-                appended = await log.append(
-                    conn, data.topic, doc_key=data.doc_key, payload=data.payload, kind=data.kind,
-                    doc_version=data.doc_version, idempotency_key=data.idempotency_key,
-                    expected_previous_seq=data.expected_previous_seq,
-                )
-        except log.AppendError as exc:
-            raise ApiError(exc.status, exc.code, exc.message,
-                           extra={"reason": exc.reason, **{k: v for k, v in exc.details.items()}}) from None
+        # A refused append is a DomainError (AppendError): the app's handler answers with the envelope.
+        async with log.unit_of_work(request.app.state.pool) as conn:
+            appended = await log.append(
+                conn, data.topic, doc_key=data.doc_key, payload=data.payload, kind=data.kind,
+                doc_version=data.doc_version, idempotency_key=data.idempotency_key,
+                expected_previous_seq=data.expected_previous_seq,
+            )
         # Wake this process's subscribers now; other processes hear the NOTIFY (a second wake-up is a no-op).
         request.app.state.khala_hub.on_event(appended.topic, appended.seq)
         return {"data": {"topic": appended.topic, "seq": appended.seq, "duplicate": appended.duplicate,

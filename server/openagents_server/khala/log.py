@@ -24,6 +24,7 @@ from typing import Any
 
 import asyncpg
 
+from openagents_server.errors import Conflict, DomainError, Invalid, RateLimited, TooLarge
 from openagents_server.khala import codes
 from openagents_server.khala.canonical import canonical_json, payload_hash
 from openagents_server.khala.topics import CLASSES, Topic, TopicClass, parse_topic
@@ -37,16 +38,14 @@ MAX_IDEMPOTENCY_KEY_LENGTH = 200
 _DEFERRED: dict[int, dict[str, int]] = {}
 
 
-class AppendError(Exception):
-    """An append was refused; ``status``/``code``/``reason`` map onto the HTTP error envelope."""
+class AppendError(DomainError):
+    """An append was refused. ``kind`` is the domain error it is (``Invalid``, ``Conflict``,
+    ``TooLarge``, ``RateLimited``), so the same refusal reads the same in HTTP, a worker or the CLI."""
 
-    def __init__(self, status: int, code: str, reason: str, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.reason = reason
-        self.message = message
-        self.details = details
+    def __init__(self, kind: type[DomainError], reason: str, message: str, **details: Any) -> None:
+        super().__init__(kind.default_code, message, reason=reason, details=details)
+        self.kind = kind
+        self.status = kind.status
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,19 +99,19 @@ async def append(
     """
     parsed = _parse_for_append(topic)
     if not _KIND.match(kind):
-        raise AppendError(422, "invalid_request", "invalid_kind", "kind must match [a-z][a-z0-9_.]{0,63}")
+        raise AppendError(Invalid, "invalid_kind", "kind must match [a-z][a-z0-9_.]{0,63}")
     if not doc_key or len(doc_key) > MAX_DOC_KEY_LENGTH:
-        raise AppendError(422, "invalid_request", "invalid_doc_key", f"doc_key must be 1..{MAX_DOC_KEY_LENGTH} chars")
+        raise AppendError(Invalid, "invalid_doc_key", f"doc_key must be 1..{MAX_DOC_KEY_LENGTH} chars")
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
-        raise AppendError(422, "invalid_request", "invalid_idempotency_key", "idempotency_key must be 1..200 chars")
+        raise AppendError(Invalid, "invalid_idempotency_key", "idempotency_key must be 1..200 chars")
     try:
         body = canonical_json(payload)
     except ValueError as exc:  # ContractError: NaN, non-string keys, non-JSON types
-        raise AppendError(422, "invalid_request", "invalid_payload", str(exc)) from None
+        raise AppendError(Invalid, "invalid_payload", str(exc)) from None
     klass = parsed.topic_class
     if len(body) > klass.max_payload_bytes:
         raise AppendError(
-            413, "payload_too_large", codes.REASON_PAYLOAD_TOO_LARGE,
+            TooLarge, codes.REASON_PAYLOAD_TOO_LARGE,
             f"payload is {len(body)} bytes; {klass.name} topics allow {klass.max_payload_bytes}",
             limit=klass.max_payload_bytes, size=len(body),
         )
@@ -134,16 +133,16 @@ async def append(
         return Appended(topic, seq, True, digest)
     if status == "conflict":
         raise AppendError(
-            409, "conflict", "expected_previous_seq_mismatch",
+            Conflict, "expected_previous_seq_mismatch",
             f"expected previous seq {expected_previous_seq}, but the topic head is {seq}", head=seq,
         )
     if status == "idempotency_mismatch":
         raise AppendError(
-            409, "conflict", "idempotency_key_reused",
+            Conflict, "idempotency_key_reused",
             "idempotency key was already used with a different payload", seq=seq,
         )
     raise AppendError(
-        429, "rate_limited", codes.REASON_PUBLISH_RATE_LIMITED,
+        RateLimited, codes.REASON_PUBLISH_RATE_LIMITED,
         f"{klass.name} topics accept {klass.publish_per_second} appends per second",
         limit=klass.publish_per_second,
     )
@@ -259,7 +258,7 @@ def _parse_for_append(topic: str) -> Topic:
     try:
         return parse_topic(topic)
     except TopicError as exc:
-        raise AppendError(422, "invalid_request", "invalid_topic", str(exc)) from None
+        raise AppendError(Invalid, "invalid_topic", str(exc)) from None
 
 
 async def register_topic(

@@ -1,0 +1,169 @@
+"""A per-process cache of authenticated credentials, invalidated through PostgreSQL NOTIFY.
+
+Why: resolving a Bearer token costs a database round trip, several times the cost of the request
+itself on small machines. Caching the resolved :class:`AuthContext` for a few seconds removes it.
+
+Safety rules (ADR 0200):
+* only active, unexpired credentials are cached, and never past their own expiry;
+* the cache is used only while this process LISTENs on the invalidation channels; if that
+  connection drops, the cache is cleared and bypassed until it is back (fail closed);
+* every write that changes what a cached context says (revocation, rotation, active org, profile)
+  evicts locally at once and NOTIFYs the other processes, which evict on delivery (milliseconds
+  after commit). ``TTL_SECONDS`` bounds any staleness the channels could miss.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+
+from openagents_server.domains.identity.context import AuthContext
+from openagents_server.khala.revocation import REVOCATION_CHANNEL
+
+#: Channel for non-revoking changes: payload ``s:<session or token id>`` or ``u:<user id>``.
+INVALIDATION_CHANNEL = "auth_invalidations"
+TTL_SECONDS = 5.0
+MAX_ENTRIES = 20_000
+RECONNECT_SECONDS = 2.0
+_log = structlog.get_logger("openagents.auth.cache")
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    context: AuthContext
+    deadline: float  # monotonic
+
+
+class AuthCache:
+    def __init__(self, ttl: float = TTL_SECONDS, max_entries: int = MAX_ENTRIES) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        #: Number of live LISTEN connections in this process (several apps may share it in tests).
+        self.listeners = 0
+        self._entries: OrderedDict[bytes, _Entry] = OrderedDict()
+
+    @property
+    def enabled(self) -> bool:
+        return self.listeners > 0 and self.ttl > 0
+
+    def get(self, key: bytes) -> AuthContext | None:
+        if not self.enabled:
+            return None
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry.deadline <= time.monotonic():
+            self._entries.pop(key, None)
+            return None
+        return entry.context
+
+    def put(self, key: bytes, context: AuthContext, seconds_left: float | None) -> None:
+        """Cache ``context`` for at most the TTL and never past the credential's own expiry."""
+        if not self.enabled:
+            return
+        life = self.ttl if seconds_left is None else min(self.ttl, seconds_left)
+        if life <= 0:
+            return
+        self._entries[key] = _Entry(context, time.monotonic() + life)
+        if len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def evict_credentials(self, ids: Sequence[str]) -> None:
+        wanted = set(ids)
+        for key in [k for k, e in self._entries.items() if e.context.credential_id in wanted]:
+            self._entries.pop(key, None)
+
+    def evict_user(self, user_id: str) -> None:
+        for key in [k for k, e in self._entries.items() if e.context.user_id == user_id]:
+            self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def on_notify(self, channel: str, payload: str) -> None:
+        if channel == REVOCATION_CHANNEL:
+            self.evict_credentials([p for p in payload.split(",") if p])
+        elif payload.startswith("u:"):
+            self.evict_user(payload[2:])
+        elif payload.startswith("s:"):
+            self.evict_credentials([payload[2:]])
+        else:
+            self.clear()
+
+
+#: One cache per process (granian workers are processes).
+CACHE = AuthCache()
+
+
+async def invalidate(conn: asyncpg.Connection, *, credential_id: str | None = None, user_id: str | None = None) -> None:
+    """Evict here now and tell the other processes (NOTIFY is delivered after the caller commits)."""
+    if credential_id:
+        CACHE.evict_credentials([credential_id])
+        await conn.execute("SELECT pg_notify($1, $2)", INVALIDATION_CHANNEL, f"s:{credential_id}")
+    if user_id:
+        CACHE.evict_user(user_id)
+        await conn.execute("SELECT pg_notify($1, $2)", INVALIDATION_CHANNEL, f"u:{user_id}")
+
+
+class Listener:
+    """Keeps a LISTEN connection; the cache is on only while it is connected."""
+
+    def __init__(self, dsn: str, cache: AuthCache = CACHE) -> None:
+        self.dsn = dsn
+        self.cache = cache
+        self._conn: asyncpg.Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._lost = asyncio.Event()
+
+    async def start(self) -> None:
+        if self.cache.ttl <= 0:
+            return
+        await self._connect()
+        self._task = asyncio.create_task(self._keep_alive())
+
+    async def _connect(self) -> None:
+        conn = await asyncpg.connect(self.dsn)
+        for channel in (REVOCATION_CHANNEL, INVALIDATION_CHANNEL):
+            await conn.add_listener(channel, self._on_notify)
+        conn.add_termination_listener(self._on_terminated)
+        self._conn = conn
+        self._lost.clear()
+        self.cache.clear()
+        self.cache.listeners += 1
+
+    def _on_notify(self, conn: object, pid: int, channel: str, payload: str) -> None:
+        self.cache.on_notify(channel, payload)
+
+    def _on_terminated(self, conn: object) -> None:
+        if self._conn is None:
+            return
+        self._conn = None
+        self.cache.listeners -= 1
+        self.cache.clear()
+        self._lost.set()
+        _log.warning("auth_cache_listener_lost")
+
+    async def _keep_alive(self) -> None:
+        while True:
+            await self._lost.wait()
+            await asyncio.sleep(RECONNECT_SECONDS)
+            try:
+                await self._connect()
+            except (OSError, asyncpg.PostgresError) as exc:
+                _log.warning("auth_cache_listener_reconnect_failed", error=str(exc))
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            self.cache.listeners -= 1
+            self.cache.clear()
+            if not conn.is_closed():
+                await conn.close()
