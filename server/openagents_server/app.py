@@ -13,9 +13,7 @@ from litestar.openapi.spec import Components
 from litestar.types import ControllerRouterHandler
 
 from openagents_server import __version__
-from openagents_server.db.pool import create_pool
-from openagents_server.domains.identity.lifespan import control_lifespan
-from openagents_server.domains.identity.routes import CONTROL_HANDLERS
+from openagents_server.domains import DOMAIN_PLUGINS
 from openagents_server.errors import EXCEPTION_HANDLERS
 from openagents_server.health import HealthController
 from openagents_server.heap import frozen_startup_heap
@@ -23,6 +21,7 @@ from openagents_server.khala.gateway import KhalaSocketApp, khala_lifespan
 from openagents_server.khala.http import KhalaController
 from openagents_server.observability import RequestIdMiddleware, configure_logging
 from openagents_server.openapi import SECURITY_SCHEMES
+from openagents_server.services import AppServices
 from openagents_server.settings import Settings, load_settings
 from openagents_server.web import ROUTE_HANDLERS as WEB_HANDLERS
 from openagents_server.web import WebHosting
@@ -40,20 +39,21 @@ def create_app(settings: Settings, extra_handlers: list[ControllerRouterHandler]
         raise ValueError("create_app needs settings.database_url; `openagents serve` resolves it")
     configure_logging(settings.log_level, settings.log_format)
 
+    services = AppServices(settings)
+
     @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        app.state.pool = await create_pool(settings.database_url, settings)
-        try:
-            yield
-        finally:
-            await app.state.pool.close()
+    async def khala_state(app: Litestar) -> AsyncIterator[None]:
+        # Khala and shell hosting still read these two from app.state (their own lifespans).
+        app.state.pool = services.pool
+        yield
 
     handlers: list[ControllerRouterHandler] = [HealthController, openapi_document, KhalaController, *WEB_HANDLERS]
-    handlers += CONTROL_HANDLERS
     handlers += extra_handlers or []
     app = Litestar(
         route_handlers=handlers,
-        lifespan=[lifespan, khala_lifespan, control_lifespan, frozen_startup_heap],
+        plugins=[plugin() for plugin in DOMAIN_PLUGINS],
+        lifespan=[services.lifespan, khala_state, khala_lifespan, frozen_startup_heap],
+        dependencies=services.dependencies(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(
             title="OpenAgents",

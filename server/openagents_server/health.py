@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
-import asyncpg
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
+from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
+from msgspec import Struct
 
 from openagents_server.db.migrate import pending_migrations
 from openagents_server.errors import error_response
+from openagents_server.openapi import ErrorBody
+from openagents_server.responses import Data
+from openagents_server.services import DbPool
+
+
+class Health(Struct):
+    status: Literal["ok", "ready"]
+
+
+_ALIVE = Data(Health("ok"))
 
 
 class HealthController(Controller):
@@ -17,12 +28,12 @@ class HealthController(Controller):
     tags = ["ops"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
     @get("/healthz", summary="Process is alive")
-    async def healthz(self) -> dict[str, Any]:
-        return {"data": {"status": "ok"}}
+    async def healthz(self) -> Data[Health]:
+        return _ALIVE
 
-    @get("/readyz", summary="Database reachable and migrations current")
-    async def readyz(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
-        pool: asyncpg.Pool = request.app.state.pool
+    @get("/readyz", summary="Database reachable and migrations current",
+         responses={503: ResponseSpec(ErrorBody, description="not ready: reasons in error.reasons")})
+    async def readyz(self, pool: DbPool) -> Response[Data[Health]]:
         reasons: list[str] = []
         try:
             async with pool.acquire(timeout=2) as conn:
@@ -35,4 +46,4 @@ class HealthController(Controller):
             return error_response(
                 HTTP_503_SERVICE_UNAVAILABLE, "service_unavailable", "Not ready.", reasons=reasons
             )
-        return Response({"data": {"status": "ready"}})
+        return Response(Data(Health("ready")))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import httpx
-from openagents_server.domains.identity.credential_cache import AuthCache
 from openagents_server.domains.identity.context import AuthContext
+from openagents_server.domains.identity.credential_cache import CredentialCache
 
 from tests.identity.conftest import sign_in
 
@@ -49,7 +49,7 @@ async def test_rotation_reaches_every_worker(live_server, database_url) -> None:
 
 
 def test_cache_is_off_without_a_listener_and_honours_expiry() -> None:
-    cache = AuthCache(ttl=5)
+    cache = CredentialCache(ttl=5)
     context = AuthContext(user_id="u", email="e@example.com", name=None, kind="session", session_id="s")
     cache.put(b"k", context, 10)
     assert cache.get(b"k") is None  # not listening: fail closed

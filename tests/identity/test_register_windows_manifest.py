@@ -54,7 +54,7 @@ async def test_forwarded_for_is_believed_only_from_trusted_proxies(database_url:
         settings = load_settings({}, env="test", database_url=database_url, log_level="warning",
                                  trusted_proxies=trusted)
         app = create_app(settings)
-        app.before_request = lambda request: seen.append(client_ip(request))  # type: ignore[assignment]
+        app.before_request = lambda request: seen.append(client_ip(request, settings))  # type: ignore[assignment]
         return app
 
     spoof = {"x-forwarded-for": "6.6.6.6, 10.0.0.9"}

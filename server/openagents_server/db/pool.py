@@ -9,7 +9,7 @@ import asyncpg
 from openagents_server.settings import Settings
 
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
+async def init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
@@ -19,7 +19,7 @@ async def create_pool(dsn: str, settings: Settings) -> asyncpg.Pool:
         dsn,
         min_size=settings.db_pool_min,
         max_size=settings.db_pool_max,
-        init=_init_connection,
+        init=init_connection,
         command_timeout=30,
     )
     assert pool is not None

@@ -1,1 +1,13 @@
-"""domains."""
+"""Product domains. Each is a package with ``routes`` (thin, typed controllers), ``service`` (rules and
+transactions; raises :class:`openagents_server.errors.DomainError`), ``repository`` (SQL only) and a
+``plugin`` that registers it. A domain imports the platform and other domains' services, never their
+repositories (``tests/foundation/test_import_direction.py``). See ``docs/CONTRIBUTING.md``."""
+
+from openagents_server.domains.identity.plugin import IdentityPlugin
+from openagents_server.domains.orgs.plugin import OrgsPlugin
+from openagents_server.domains.tokens.plugin import TokensPlugin
+
+#: Every domain, in registration order.
+DOMAIN_PLUGINS = (IdentityPlugin, OrgsPlugin, TokensPlugin)
+
+__all__ = ["DOMAIN_PLUGINS"]

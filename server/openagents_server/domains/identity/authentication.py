@@ -7,18 +7,19 @@ another site (``Sec-Fetch-Site``); Bearer requests carry no ambient authority an
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import asyncpg
 from litestar import Request
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import SkipValidation
 
 from openagents_server.domains.identity import problems
 from openagents_server.domains.identity.context import AuthContext
 from openagents_server.domains.identity.cookies import CSRF_HEADER, CookieNames
-from openagents_server.domains.identity.credential_cache import CACHE
+from openagents_server.domains.identity.credential_cache import CredentialCache
 from openagents_server.domains.identity.credentials import (
     ACCESS_PREFIX,
     MAX_TOKEN_LENGTH,
@@ -26,7 +27,6 @@ from openagents_server.domains.identity.credentials import (
     csrf_matches,
     token_hash,
 )
-from openagents_server.domains.identity.lifespan import auth_pool_of
 from openagents_server.domains.identity.repositories import sessions
 from openagents_server.domains.tokens import service as access_tokens
 from openagents_server.settings import Settings
@@ -36,26 +36,10 @@ DEVICE_HEADER = "x-device-id"
 _DEVICE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
-def settings_of(request: Request[Any, Any, Any]) -> Settings:
-    return request.app.state.settings
-
-
-def pool_of(request: Request[Any, Any, Any]) -> asyncpg.Pool:
-    return request.app.state.pool
-
-
-def cookie_names(request: Request[Any, Any, Any]) -> CookieNames:
-    state = request.app.state
-    names = getattr(state, "cookie_names", None)
-    if names is None:
-        names = state.cookie_names = CookieNames.for_settings(state.settings)
-    return names
-
-
-def client_ip(request: Request[Any, Any, Any]) -> str:
+def client_ip(request: Request[Any, Any, Any], settings: Settings) -> str:
     """The peer address, or — behind a trusted proxy — the nearest untrusted ``X-Forwarded-For`` hop."""
     peer = request.client.host if request.client else "unknown"
-    trusted = settings_of(request).trusted_proxies
+    trusted = settings.trusted_proxies
     if peer not in trusted:
         return peer
     hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
@@ -119,45 +103,56 @@ def bearer_token(header: str | None) -> str | None:
     return token
 
 
-async def authenticate(request: Request[Any, Any, Any]) -> AuthContext:
-    """The ``auth`` dependency of every protected handler."""
-    return await authenticate_with(request)
+class Authenticator:
+    """Resolves the caller of a request; one per app, built from the process's services.
+
+    Its :meth:`authenticate` is the ``auth`` dependency of every protected handler.
+    """
+
+    def __init__(self, settings: Settings, pool: Callable[[], asyncpg.Pool], cache: CredentialCache,
+                 cookie_names: CookieNames) -> None:
+        self.settings = settings
+        self._pool = pool
+        self.cache = cache
+        self.cookie_names = cookie_names
+
+    async def authenticate(self, request: Request[Any, Any, Any]) -> AuthContext:
+        return await self.authenticate_with(request)
+
+    async def authenticate_with(self, request: Request[Any, Any, Any], *, csrf: str | None = None) -> AuthContext:
+        """Authenticate; ``csrf`` is a CSRF token from a form field, used when the header is absent."""
+        headers = raw_headers(request, _AUTH_HEADERS)
+        token = bearer_token(headers.get(b"authorization"))
+        via_cookie = False
+        if token is None:
+            token = request.cookies.get(self.cookie_names.session)
+            via_cookie = token is not None
+        if not token:
+            raise problems.unauthorized()
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise problems.unauthorized("Invalid token.", "invalid_token")
+        if via_cookie and not token.startswith(ACCESS_PREFIX):
+            raise problems.unauthorized("Invalid token.", "invalid_token")
+        key = token_hash(token)
+        context = self.cache.get(key)
+        if context is None:
+            context = await _resolve(self._pool(), self.cache, token, key)
+        if context.kind == "session":
+            claimed_device = headers.get(_DEVICE_HEADER_KEY)
+            if claimed_device is not None and claimed_device != context.device_id:
+                raise problems.forbidden("This session belongs to another device.", "device_mismatch")
+        if via_cookie:
+            if request.method not in SAFE_METHODS:
+                refuse_cross_site(request)
+                presented = headers.get(_CSRF_HEADER_KEY) or csrf
+                if not csrf_matches(self.settings.session_secret, context.session_id or "", presented):
+                    raise problems.forbidden("Missing or invalid CSRF token (send the x-csrf-token header).",
+                                             "csrf_failed")
+            context = replace(context, via_cookie=True)
+        return context
 
 
-async def authenticate_with(request: Request[Any, Any, Any], *, csrf: str | None = None) -> AuthContext:
-    """Authenticate; ``csrf`` is a CSRF token from a form field, used when the header is absent."""
-    headers = raw_headers(request, _AUTH_HEADERS)
-    token = bearer_token(headers.get(b"authorization"))
-    via_cookie = False
-    if token is None:
-        token = request.cookies.get(cookie_names(request).session)
-        via_cookie = token is not None
-    if not token:
-        raise problems.unauthorized()
-    if len(token) > MAX_TOKEN_LENGTH:
-        raise problems.unauthorized("Invalid token.", "invalid_token")
-    if via_cookie and not token.startswith(ACCESS_PREFIX):
-        raise problems.unauthorized("Invalid token.", "invalid_token")
-    key = token_hash(token)
-    context = CACHE.get(key)
-    if context is None:
-        context = await _resolve(auth_pool_of(request), token, key)
-    if context.kind == "session":
-        claimed_device = headers.get(_DEVICE_HEADER_KEY)
-        if claimed_device is not None and claimed_device != context.device_id:
-            raise problems.forbidden("This session belongs to another device.", "device_mismatch")
-    if via_cookie:
-        if request.method not in SAFE_METHODS:
-            refuse_cross_site(request)
-            presented = headers.get(_CSRF_HEADER_KEY) or csrf
-            if not csrf_matches(settings_of(request).session_secret, context.session_id or "", presented):
-                raise problems.forbidden("Missing or invalid CSRF token (send the x-csrf-token header).",
-                                         "csrf_failed")
-        context = replace(context, via_cookie=True)
-    return context
-
-
-async def _resolve(pool: asyncpg.Pool, token: str, key: bytes) -> AuthContext:
+async def _resolve(pool: asyncpg.Pool, cache: CredentialCache, token: str, key: bytes) -> AuthContext:
     """Look the credential up in PostgreSQL; cache it only if it is usable."""
     if token.startswith(PAT_PREFIX):
         context, seconds_left = await _pat_context(pool, key)
@@ -165,7 +160,7 @@ async def _resolve(pool: asyncpg.Pool, token: str, key: bytes) -> AuthContext:
         context, seconds_left = await _session_context(pool, key)
     else:
         raise problems.unauthorized("Invalid token.", "invalid_token")
-    CACHE.put(key, context, seconds_left)
+    cache.put(key, context, seconds_left)
     return context
 
 
@@ -212,7 +207,6 @@ def require_session(auth: AuthContext) -> None:
                                  "session_required")
 
 
-AUTH_DEPENDENCIES = {"auth": Provide(authenticate)}
 #: Handler parameter type for the authenticated caller. ``SkipValidation``: the value is our own
 #: frozen dataclass, built by ``authenticate``; re-validating it field by field on every request
 #: cost more than the credential check itself.

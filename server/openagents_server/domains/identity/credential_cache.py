@@ -40,11 +40,11 @@ class _Entry:
     deadline: float  # monotonic
 
 
-class AuthCache:
+class CredentialCache:
     def __init__(self, ttl: float = TTL_SECONDS, max_entries: int = MAX_ENTRIES) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
-        #: Number of live LISTEN connections in this process (several apps may share it in tests).
+        #: Number of live LISTEN connections feeding this cache (the cache is on only while one is).
         self.listeners = 0
         self._entries: OrderedDict[bytes, _Entry] = OrderedDict()
 
@@ -97,24 +97,21 @@ class AuthCache:
             self.clear()
 
 
-#: One cache per process (granian workers are processes).
-CACHE = AuthCache()
-
-
-async def invalidate(conn: asyncpg.Connection, *, credential_id: str | None = None, user_id: str | None = None) -> None:
-    """Evict here now and tell the other processes (NOTIFY is delivered after the caller commits)."""
+async def invalidate(conn: asyncpg.Connection, cache: CredentialCache, *, credential_id: str | None = None,
+                     user_id: str | None = None) -> None:
+    """Evict from this process's ``cache`` now and tell the others (NOTIFY arrives after the caller commits)."""
     if credential_id:
-        CACHE.evict_credentials([credential_id])
+        cache.evict_credentials([credential_id])
         await conn.execute("SELECT pg_notify($1, $2)", INVALIDATION_CHANNEL, f"s:{credential_id}")
     if user_id:
-        CACHE.evict_user(user_id)
+        cache.evict_user(user_id)
         await conn.execute("SELECT pg_notify($1, $2)", INVALIDATION_CHANNEL, f"u:{user_id}")
 
 
 class Listener:
     """Keeps a LISTEN connection; the cache is on only while it is connected."""
 
-    def __init__(self, dsn: str, cache: AuthCache = CACHE) -> None:
+    def __init__(self, dsn: str, cache: CredentialCache) -> None:
         self.dsn = dsn
         self.cache = cache
         self._conn: asyncpg.Connection | None = None

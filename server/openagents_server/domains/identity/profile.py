@@ -9,7 +9,7 @@ import asyncpg
 from openagents_server.audit import audit
 from openagents_server.domains.identity import problems
 from openagents_server.domains.identity.context import AuthContext
-from openagents_server.domains.identity.credential_cache import invalidate
+from openagents_server.domains.identity.credential_cache import CredentialCache, invalidate
 from openagents_server.domains.identity.repositories import challenges, sessions, users
 from openagents_server.domains.identity.sessions import USER_DELETED
 from openagents_server.domains.tokens import service as token_service
@@ -34,16 +34,16 @@ async def get(conn: asyncpg.Connection, auth: AuthContext) -> dict[str, Any]:
     return profile_view(row)
 
 
-async def rename(conn: asyncpg.Connection, auth: AuthContext, name: str | None) -> dict[str, Any]:
+async def rename(conn: asyncpg.Connection, cache: CredentialCache, auth: AuthContext, name: str | None) -> dict[str, Any]:
     async with conn.transaction():
         row = await users.update_name(conn, auth.user_id, name)
-        await invalidate(conn, user_id=auth.user_id)
+        await invalidate(conn, cache, user_id=auth.user_id)
         await audit(conn, "profile.updated", user_id=auth.user_id, session_id=auth.session_id,
                     attributes={"fields": ["name"]})
     return profile_view(row)
 
 
-async def delete(conn: asyncpg.Connection, auth: AuthContext, confirm_email: str) -> None:
+async def delete(conn: asyncpg.Connection, cache: CredentialCache, auth: AuthContext, confirm_email: str) -> None:
     """Revoke every session and token (Khala too), then delete the user and their personal data."""
     if confirm_email.strip().lower() != auth.email:
         raise problems.invalid("email", "Type your account's email address to confirm deletion.")
@@ -55,6 +55,6 @@ async def delete(conn: asyncpg.Connection, auth: AuthContext, confirm_email: str
         await challenges.delete_for_email(conn, auth.email)
         # Audit rows stay (they hold ids and masked hints, never the email itself).
         await users.delete(conn, auth.user_id)
-        await invalidate(conn, user_id=auth.user_id)
+        await invalidate(conn, cache, user_id=auth.user_id)
         await audit(conn, "profile.deleted", user_id=auth.user_id, session_id=auth.session_id,
                     attributes={"sessions_revoked": len(session_ids), "tokens_revoked": len(token_ids)})

@@ -19,7 +19,7 @@ import asyncpg
 from openagents_server.audit import audit
 from openagents_server.domains.identity import problems
 from openagents_server.domains.identity.context import AuthContext
-from openagents_server.domains.identity.credential_cache import CACHE, invalidate
+from openagents_server.domains.identity.credential_cache import CredentialCache, invalidate
 from openagents_server.domains.identity.credentials import (
     ACCESS_PREFIX,
     ACCESS_TTL_SECONDS,
@@ -60,13 +60,13 @@ class IssuedSession:
     replaced_refresh_token_id: str | None = None
 
 
-async def start_session(conn: asyncpg.Connection, *, user_id: str, device_id: str, client_kind: str,
+async def start_session(conn: asyncpg.Connection, cache: CredentialCache, *, user_id: str, device_id: str, client_kind: str,
                         user_agent: str | None, ip_address: str | None) -> IssuedSession:
     """Open a session inside the caller's transaction, replacing the device's previous one."""
     for attempt in range(3):
         try:
             async with conn.transaction():  # savepoint: a concurrent login on this device → retry
-                await revoke(conn, user_id=user_id, reason=DEVICE_REPLACED, device_id=device_id)
+                await revoke(conn, cache, user_id=user_id, reason=DEVICE_REPLACED, device_id=device_id)
                 return await _insert_session(conn, user_id, device_id, client_kind, user_agent, ip_address)
         except asyncpg.UniqueViolationError:
             if attempt == 2:
@@ -90,7 +90,7 @@ async def _insert_session(conn: asyncpg.Connection, user_id: str, device_id: str
                          refresh, refresh_id, refresh_expires)
 
 
-async def refresh(pool: asyncpg.Pool, refresh_token: str, *, device_id: str | None,
+async def refresh(pool: asyncpg.Pool, cache: CredentialCache, refresh_token: str, *, device_id: str | None,
                   csrf: tuple[str, str | None] | None = None) -> IssuedSession:
     """Rotate the session's tokens. A replayed (already rotated) token revokes the whole session.
 
@@ -111,14 +111,14 @@ async def refresh(pool: asyncpg.Pool, refresh_token: str, *, device_id: str | No
             failure = problems.reauth_required(row["revoked_reason"] or "session_revoked")
         elif row["refresh_status"] == "rotated":
             # The token was already exchanged: someone holds a copy. End the session for everyone.
-            await revoke(conn, user_id=row["user_id"], reason=TOKEN_REPLAY, session_ids=[row["session_id"]])
+            await revoke(conn, cache, user_id=row["user_id"], reason=TOKEN_REPLAY, session_ids=[row["session_id"]])
             await audit(conn, "auth.refresh.replay_detected", outcome="denied", user_id=row["user_id"],
                         session_id=row["session_id"], device_id=row["device_id"])
             failure = problems.reauth_required(TOKEN_REPLAY, "Refresh token was already used; sign in again.")
         elif row["refresh_status"] != "active":
             failure = problems.reauth_required("session_revoked")
         elif not row["refresh_valid"]:
-            await revoke(conn, user_id=row["user_id"], reason=REFRESH_EXPIRED, session_ids=[row["session_id"]],
+            await revoke(conn, cache, user_id=row["user_id"], reason=REFRESH_EXPIRED, session_ids=[row["session_id"]],
                          status="expired")
             failure = problems.reauth_required(REFRESH_EXPIRED, "Session expired; sign in again.")
         elif device_id is not None and device_id != row["device_id"]:
@@ -126,7 +126,7 @@ async def refresh(pool: asyncpg.Pool, refresh_token: str, *, device_id: str | No
                         session_id=row["session_id"], device_id=device_id, attributes={"reason": "device_mismatch"})
             failure = problems.unauthorized("This refresh token belongs to another device.", "device_mismatch")
         else:
-            issued = await _rotate(conn, row)
+            issued = await _rotate(conn, cache, row)
             await audit(conn, "auth.refresh.completed", user_id=row["user_id"], session_id=row["session_id"],
                         device_id=row["device_id"], attributes={"refresh_token_id": issued.refresh_token_id})
     # Raised after commit, so the revocation above is durable even though the caller gets an error.
@@ -136,7 +136,7 @@ async def refresh(pool: asyncpg.Pool, refresh_token: str, *, device_id: str | No
     return issued
 
 
-async def _rotate(conn: asyncpg.Connection, row: asyncpg.Record) -> IssuedSession:
+async def _rotate(conn: asyncpg.Connection, cache: CredentialCache, row: asyncpg.Record) -> IssuedSession:
     now = datetime.now(UTC)
     access, refresh_token, refresh_id = new_token(ACCESS_PREFIX), new_token(REFRESH_PREFIX), new_id("rft")
     access_expires = now + timedelta(seconds=ACCESS_TTL_SECONDS)
@@ -145,14 +145,14 @@ async def _rotate(conn: asyncpg.Connection, row: asyncpg.Record) -> IssuedSessio
                           new_refresh_id=refresh_id, new_refresh_hash=token_hash(refresh_token),
                           refresh_expires_at=refresh_expires, access_hash=token_hash(access),
                           access_expires_at=access_expires)
-    await invalidate(conn, credential_id=row["session_id"])  # the old access token must stop working now
+    await invalidate(conn, cache, credential_id=row["session_id"])  # the old access token must stop working now
     current = await sessions.get(conn, row["session_id"])
     return IssuedSession(row["session_id"], row["user_id"], row["device_id"], row["client_kind"],
                          current["active_org_id"], access, access_expires, refresh_token, refresh_id,
                          refresh_expires, replaced_refresh_token_id=row["refresh_id"])
 
 
-async def revoke(conn: asyncpg.Connection, *, user_id: str, reason: str, session_ids: list[str] | None = None,
+async def revoke(conn: asyncpg.Connection, cache: CredentialCache, *, user_id: str, reason: str, session_ids: list[str] | None = None,
                  device_id: str | None = None, except_session_id: str | None = None,
                  status: str = "revoked") -> list[str]:
     """Revoke matching active sessions of the user and evict them from Khala (same transaction)."""
@@ -160,13 +160,13 @@ async def revoke(conn: asyncpg.Connection, *, user_id: str, reason: str, session
                                 device_id=device_id, except_session_id=except_session_id, status=status)
     if ids:
         await revoke_sessions(conn, ids, reason)  # NOTIFY: Khala closes sockets, workers drop cached auth
-        CACHE.evict_credentials(ids)
+        cache.evict_credentials(ids)
         await audit(conn, "auth.sessions.revoked", user_id=user_id, device_id=device_id,
                     attributes={"reason": reason, "session_ids": ids})
     return ids
 
 
-async def set_active_org(conn: asyncpg.Connection, auth: AuthContext, org_id: str) -> dict[str, Any]:
+async def set_active_org(conn: asyncpg.Connection, cache: CredentialCache, auth: AuthContext, org_id: str) -> dict[str, Any]:
     membership = await org_service.membership(conn, auth.user_id, org_id)
     if membership is None:
         await audit(conn, "orgs.active.denied", outcome="denied", user_id=auth.user_id,
@@ -174,6 +174,6 @@ async def set_active_org(conn: asyncpg.Connection, auth: AuthContext, org_id: st
         raise problems.forbidden("You are not a member of this org.", "not_a_member")
     async with conn.transaction():
         await sessions.set_active_org(conn, auth.session_id or "", org_id)
-        await invalidate(conn, credential_id=auth.session_id)
+        await invalidate(conn, cache, credential_id=auth.session_id)
         await audit(conn, "orgs.active.changed", user_id=auth.user_id, session_id=auth.session_id, org_id=org_id)
     return {"active_org_id": org_id, "membership": org_service.membership_view(membership)}

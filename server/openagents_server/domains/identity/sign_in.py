@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from openagents_server.audit import audit
-from openagents_server.domains.identity.credential_cache import invalidate
+from openagents_server.domains.identity.credential_cache import CredentialCache, invalidate
 from openagents_server.domains.identity.credentials import email_hint, new_id
 from openagents_server.domains.identity.providers import IdentityProvider, ProviderError, ProviderIdentity
 from openagents_server.domains.identity.repositories import challenges, users
@@ -72,7 +72,7 @@ async def request_code(pool: asyncpg.Pool, provider: IdentityProvider, email: st
     return Challenge(challenge_id, provider.name, email, sent.expires_at, sent.pending_provider_user_id)
 
 
-async def verify_code(pool: asyncpg.Pool, provider: IdentityProvider, *, email: str, code: str,
+async def verify_code(pool: asyncpg.Pool, provider: IdentityProvider, cache: CredentialCache, *, email: str, code: str,
                       challenge_id: str | None, client: ClientInfo) -> SignIn:
     async with pool.acquire() as conn:
         # 1. Count the attempt in its own transaction, so a wrong code still uses one up.
@@ -99,8 +99,8 @@ async def verify_code(pool: asyncpg.Pool, provider: IdentityProvider, *, email: 
             if locked is None or locked["consumed_at"] is not None:
                 raise _invalid_code("This code was already used.")
             await challenges.consume(conn, challenge["id"])
-            user, new_user = await mirror_user(conn, provider.name, identity)
-            session = await open_session(conn, user["id"], client)
+            user, new_user = await mirror_user(conn, cache, provider.name, identity)
+            session = await open_session(conn, cache, user["id"], client)
             await audit(conn, "auth.verify.completed", user_id=user["id"], session_id=session.session_id,
                         org_id=session.active_org_id, device_id=client.device_id,
                         attributes={"provider": provider.name, "new_user": new_user,
@@ -108,7 +108,7 @@ async def verify_code(pool: asyncpg.Pool, provider: IdentityProvider, *, email: 
     return SignIn(user, new_user, session)
 
 
-async def register(pool: asyncpg.Pool, provider: IdentityProvider, *, email: str, name: str | None,
+async def register(pool: asyncpg.Pool, provider: IdentityProvider, cache: CredentialCache, *, email: str, name: str | None,
                    client: ClientInfo) -> SignIn:
     async with pool.acquire() as conn:
         if await users.get_by_email(conn, email) is not None:
@@ -120,25 +120,26 @@ async def register(pool: asyncpg.Pool, provider: IdentityProvider, *, email: str
         async with conn.transaction():
             if await users.get_by_email(conn, email) is not None:
                 raise Conflict("conflict", "An account with this email already exists.")
-            user, _ = await mirror_user(conn, provider.name, identity)
-            session = await open_session(conn, user["id"], client)
+            user, _ = await mirror_user(conn, cache, provider.name, identity)
+            session = await open_session(conn, cache, user["id"], client)
             await audit(conn, "auth.register.completed", user_id=user["id"], session_id=session.session_id,
                         device_id=client.device_id, attributes={"provider": provider.name})
     return SignIn(user, True, session)
 
 
-async def open_session(conn: asyncpg.Connection, user_id: str, client: ClientInfo) -> IssuedSession:
-    return await start_session(conn, user_id=user_id, device_id=client.device_id, client_kind=client.client_kind,
+async def open_session(conn: asyncpg.Connection, cache: CredentialCache, user_id: str, client: ClientInfo) -> IssuedSession:
+    return await start_session(conn, cache, user_id=user_id, device_id=client.device_id, client_kind=client.client_kind,
                                user_agent=client.user_agent, ip_address=client.ip_address)
 
 
-async def mirror_user(conn: asyncpg.Connection, provider: str, identity: ProviderIdentity) -> tuple[asyncpg.Record, bool]:
+async def mirror_user(conn: asyncpg.Connection, cache: CredentialCache, provider: str,
+                      identity: ProviderIdentity) -> tuple[asyncpg.Record, bool]:
     """Find or create our row for the provider's user. The provider is the authority for the email."""
     user = await users.get_by_provider_id(conn, provider, identity.provider_user_id)
     if user is not None:
         if user["email"] != identity.email or (identity.name and identity.name != user["name"]):
             user = await users.update_identity(conn, user["id"], identity.email, identity.name)
-            await invalidate(conn, user_id=user["id"])
+            await invalidate(conn, cache, user_id=user["id"])
         return user, False
     existing = await users.get_by_email(conn, identity.email)
     if existing is not None:

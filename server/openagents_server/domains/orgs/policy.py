@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import asyncpg
+
 from openagents_server.khala import topics as khala_topics
 
 #: Sync scopes: one per Khala topic class, named in ``khala/topics.py`` (the single topic grammar).

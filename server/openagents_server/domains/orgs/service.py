@@ -5,22 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
+
 from openagents_server.domains.identity.context import AuthContext
 from openagents_server.domains.identity.credentials import new_id
 from openagents_server.domains.orgs import policy
 from openagents_server.domains.orgs import repository as orgs
+from openagents_server.domains.orgs.responses import Membership, Memberships
 
 
-def membership_view(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
-    return {
-        "org_id": row["org_id"],
-        "org_slug": row["org_slug"],
-        "org_name": row["org_name"],
-        "role": row["role"],
-        "role_scopes": list(policy.membership_scopes(row)),
-        "default_org": row["default_org"],
-        "personal": row["personal"],
-    }
+def membership_view(row: asyncpg.Record | dict[str, Any]) -> Membership:
+    return Membership(
+        org_id=row["org_id"],
+        org_slug=row["org_slug"],
+        org_name=row["org_name"],
+        role=row["role"],
+        role_scopes=list(policy.membership_scopes(row)),
+        default_org=row["default_org"],
+        personal=row["personal"],
+    )
 
 
 async def active_org_id(conn: asyncpg.Connection, auth: AuthContext) -> str | None:
@@ -28,17 +30,17 @@ async def active_org_id(conn: asyncpg.Connection, auth: AuthContext) -> str | No
     return auth.active_org_id or await orgs.default_org_id(conn, auth.user_id)
 
 
-def memberships_of(auth: AuthContext) -> dict[str, Any]:
+def memberships_of(auth: AuthContext) -> Memberships:
     """Memberships as read with the credential (no extra query)."""
     views = [membership_view(m) for m in auth.memberships]
-    default = views[0]["org_id"] if views else None
-    active = auth.active_org_id if any(v["org_id"] == auth.active_org_id for v in views) else default
-    return {"active_org_id": active, "memberships": views}
+    default = views[0].org_id if views else None
+    active = auth.active_org_id if any(v.org_id == auth.active_org_id for v in views) else default
+    return Memberships(active, views)
 
 
-async def memberships(conn: asyncpg.Connection, auth: AuthContext) -> dict[str, Any]:
+async def memberships(conn: asyncpg.Connection, auth: AuthContext) -> Memberships:
     rows = await orgs.memberships(conn, auth.user_id)
-    return {"active_org_id": await active_org_id(conn, auth), "memberships": [membership_view(r) for r in rows]}
+    return Memberships(await active_org_id(conn, auth), [membership_view(r) for r in rows])
 
 
 async def membership(conn: asyncpg.Connection, user_id: str, org_id: str) -> asyncpg.Record | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import asyncpg
+
 from openagents_server.db.fragments import MEMBERSHIPS_JSON
 
 _COLUMNS = "id, user_id, name, abilities, expires_at, last_used_at, created_at"

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
+
 from openagents_server.audit import audit
 from openagents_server.domains.identity import problems
 from openagents_server.domains.identity.context import ABILITIES, AuthContext
-from openagents_server.domains.identity.credential_cache import CACHE
+from openagents_server.domains.identity.credential_cache import CredentialCache
 from openagents_server.domains.identity.credentials import PAT_PREFIX, new_id, new_token, token_hash
 from openagents_server.domains.tokens import repository as access_tokens
 from openagents_server.khala.revocation import revoke_sessions
@@ -57,7 +58,7 @@ async def list_tokens(conn: asyncpg.Connection, auth: AuthContext) -> list[dict[
     return [token_view(r) for r in await access_tokens.list_for_user(conn, auth.user_id)]
 
 
-async def delete(conn: asyncpg.Connection, auth: AuthContext, token_id: str | None) -> list[str]:
+async def delete(conn: asyncpg.Connection, cache: CredentialCache, auth: AuthContext, token_id: str | None) -> list[str]:
     """Delete one token (404 if not the caller's) or all (``token_id=None``); Khala drops their sockets."""
     async with conn.transaction():
         ids = await access_tokens.delete(conn, auth.user_id, token_id)
@@ -65,7 +66,7 @@ async def delete(conn: asyncpg.Connection, auth: AuthContext, token_id: str | No
             raise problems.not_found("No such token.")
         if ids:
             await revoke_sessions(conn, ids, "token_revoked")  # NOTIFY also drops cached auth elsewhere
-            CACHE.evict_credentials(ids)
+            cache.evict_credentials(ids)
             await audit(conn, "tokens.revoked", user_id=auth.user_id, session_id=auth.session_id,
                         attributes={"token_ids": ids})
     return ids

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from litestar import Controller, Request, Response, get, post
-from litestar.di import Provide
 from litestar.params import FromQuery, JSONBody
 
 from openagents_server import rate_limit
@@ -13,27 +13,34 @@ from openagents_server.domains.identity import problems
 from openagents_server.domains.identity import sessions as session_service
 from openagents_server.domains.identity import sign_in as identity
 from openagents_server.domains.identity.authentication import (
-    AUTH_DEPENDENCIES,
     Auth,
-    authenticate,
     client_ip,
-    cookie_names,
     is_browser,
-    pool_of,
     refuse_cross_site,
     require_session,
-    settings_of,
 )
 from openagents_server.domains.identity.cookies import (
     CSRF_HEADER,
+    CookieNames,
     challenge_cookie,
     cleared_session_cookies,
     session_cookies,
 )
 from openagents_server.domains.identity.credentials import csrf_token, email_hint
-from openagents_server.domains.identity.lifespan import provider_of
 from openagents_server.domains.identity.repositories import sessions, users
-from openagents_server.domains.identity.routes._common import MAX_BODY_BYTES, client_info, ok
+from openagents_server.domains.identity.responses import (
+    ChallengeSent,
+    Credential,
+    CurrentSession,
+    LoggedOut,
+    Me,
+    MeUser,
+    Refreshed,
+    RevokedSessions,
+    SessionList,
+    SignedIn,
+)
+from openagents_server.domains.identity.routes._common import MAX_BODY_BYTES, client_info
 from openagents_server.domains.identity.schemas import (
     EmailRequest,
     RefreshRequest,
@@ -45,21 +52,22 @@ from openagents_server.domains.identity.views import issued_session_view, sessio
 from openagents_server.domains.orgs.service import memberships as list_memberships
 from openagents_server.domains.orgs.service import memberships_of
 from openagents_server.openapi import ERRORS, SECURED
-
-Resp = Response[dict[str, Any]]
+from openagents_server.responses import Data, as_struct, ok
+from openagents_server.services import AppSettings, Cache, Cookies, DbPool, Provider
+from openagents_server.settings import Settings
 
 
 class AuthController(Controller):
-    path = "/api"
+    path = "/"
     tags = ("auth",)
     request_max_body_size = MAX_BODY_BYTES
 
-    @post(["/auth/email", "/v1/auth/email"], responses=ERRORS, summary="Send a sign-in code to an email address")
-    async def send_code(self, request: Request[Any, Any, Any], data: JSONBody[EmailRequest]) -> Resp:
+    @post("/auth/email", status_code=200, responses=ERRORS, summary="Send a sign-in code to an email address")
+    async def send_code(self, pool: DbPool, settings: AppSettings, cookie_names: Cookies, identity_provider: Provider, request: Request[Any, Any, Any], data: JSONBody[EmailRequest]) -> Response[Data[ChallengeSent]]:
         refuse_cross_site(request)
-        await rate_limit.enforce(pool_of(request), rate_limit.AUTH_EMAIL, client_ip(request))
+        await rate_limit.enforce(pool, rate_limit.AUTH_EMAIL, client_ip(request, settings))
         email = data.email.lower()
-        challenge = await identity.request_code(pool_of(request), provider_of(request), email, client_info(request))
+        challenge = await identity.request_code(pool, identity_provider, email, client_info(request, settings, cookie_names))
         body = {
             "challenge_id": challenge.challenge_id,
             "provider": challenge.provider,
@@ -69,63 +77,63 @@ class AuthController(Controller):
             "expires_at": challenge.expires_at.isoformat(),
             "resend_allowed": True,
         }
-        cookies = [challenge_cookie(cookie_names(request), challenge.challenge_id)] if is_browser(request) else []
-        return ok(body, cookies=cookies)
+        cookies = [challenge_cookie(cookie_names, challenge.challenge_id)] if is_browser(request) else []
+        return ok(as_struct(body, ChallengeSent), cookies=cookies)
 
-    @post(["/auth/verify", "/v1/auth/verify"], responses=ERRORS, summary="Verify the code and open a device session")
-    async def verify(self, request: Request[Any, Any, Any], data: JSONBody[VerifyRequest]) -> Resp:
+    @post("/auth/verify", status_code=200, responses=ERRORS, summary="Verify the code and open a device session")
+    async def verify(self, pool: DbPool, settings: AppSettings, cookie_names: Cookies, identity_provider: Provider, credential_cache: Cache, request: Request[Any, Any, Any], data: JSONBody[VerifyRequest]) -> Response[Data[SignedIn]]:
         refuse_cross_site(request)
-        await rate_limit.enforce(pool_of(request), rate_limit.LOGIN_VERIFY, client_ip(request))
-        names = cookie_names(request)
+        await rate_limit.enforce(pool, rate_limit.LOGIN_VERIFY, client_ip(request, settings))
+        names = cookie_names
         browser = is_browser(request)
         challenge_id = data.challenge_id or (request.cookies.get(names.challenge) if browser else None)
-        client = client_info(request, data.device_id)
-        sign_in = await identity.verify_code(pool_of(request), provider_of(request), email=data.email.lower(),
+        client = client_info(request, settings, cookie_names, data.device_id)
+        sign_in = await identity.verify_code(pool, identity_provider, credential_cache, email=data.email.lower(),
                                              code=data.code, challenge_id=challenge_id, client=client)
-        return await _signed_in(request, sign_in)
+        return await _signed_in(request, settings, pool, cookie_names, sign_in)
 
-    @post(["/auth/register", "/v1/auth/register"], status_code=201,
+    @post("/auth/register", status_code=201,
           responses=ERRORS, summary="Create an account directly (only when OPENAGENTS_AUTH_REGISTER_ENABLED)")
-    async def register(self, request: Request[Any, Any, Any], data: JSONBody[RegisterRequest]) -> Resp:
-        if not settings_of(request).auth_register_enabled:
+    async def register(self, pool: DbPool, settings: AppSettings, cookie_names: Cookies, identity_provider: Provider, credential_cache: Cache, request: Request[Any, Any, Any], data: JSONBody[RegisterRequest]) -> Response[Data[SignedIn]]:
+        if not settings.auth_register_enabled:
             raise problems.not_found("Registration is not enabled on this server.")
         refuse_cross_site(request)
-        await rate_limit.enforce(pool_of(request), rate_limit.REGISTER, client_ip(request))
-        sign_in = await identity.register(pool_of(request), provider_of(request), email=data.email.lower(),
-                                          name=data.name, client=client_info(request, data.device_id))
-        return await _signed_in(request, sign_in, status=201)
+        await rate_limit.enforce(pool, rate_limit.REGISTER, client_ip(request, settings))
+        sign_in = await identity.register(pool, identity_provider, credential_cache, email=data.email.lower(),
+                                          name=data.name, client=client_info(request, settings, cookie_names, data.device_id))
+        return await _signed_in(request, settings, pool, cookie_names, sign_in, status=201)
 
-    @post(["/auth/refresh", "/v1/auth/refresh"], responses=ERRORS, summary="Rotate the session's tokens")
-    async def refresh(self, request: Request[Any, Any, Any], data: JSONBody[RefreshRequest | None] = None) -> Resp:
-        await rate_limit.enforce(pool_of(request), rate_limit.REFRESH, client_ip(request))
+    @post("/auth/refresh", status_code=200, responses=ERRORS, summary="Rotate the session's tokens")
+    async def refresh(self, pool: DbPool, settings: AppSettings, cookie_names: Cookies, credential_cache: Cache, request: Request[Any, Any, Any], data: JSONBody[RefreshRequest | None] = None) -> Response[Data[Refreshed]]:
+        await rate_limit.enforce(pool, rate_limit.REFRESH, client_ip(request, settings))
         data = data or RefreshRequest()
-        names = cookie_names(request)
+        names = cookie_names
         token, csrf = data.refresh_token, None
         if token is None:
             token = request.cookies.get(names.refresh)
             if token is not None:
                 refuse_cross_site(request)
-                csrf = (settings_of(request).session_secret, request.headers.get(CSRF_HEADER))
+                csrf = (settings.session_secret, request.headers.get(CSRF_HEADER))
         if not token:
             raise problems.unauthorized("No refresh token.", "missing_refresh_token")
-        issued = await session_service.refresh(pool_of(request), token, device_id=data.device_id, csrf=csrf)
-        async with pool_of(request).acquire() as conn:
+        issued = await session_service.refresh(pool, credential_cache, token, device_id=data.device_id, csrf=csrf)
+        async with pool.acquire() as conn:
             user = await users.get(conn, issued.user_id)
             session = await issued_session_view(conn, user, issued, include_tokens=csrf is None,
-                                                secret=settings_of(request).session_secret)
+                                                secret=settings.session_secret)
         cookies = []
         if csrf is not None:
             cookies = session_cookies(names, access_token=issued.access_token, refresh_token=issued.refresh_token,
                                       csrf=session["csrf_token"], device_id=issued.device_id)
         body = {"token_type": "Bearer", "replaced_refresh_token_id": issued.replaced_refresh_token_id,
                 "session": session}
-        return ok(body, cookies=cookies)
+        return ok(as_struct(body, Refreshed), cookies=cookies)
 
-    @get(["/auth/session", "/v1/auth/session"], responses=ERRORS, summary="The current session",
-         dependencies={"auth": Provide(authenticate)}, security=SECURED)
-    async def current_session(self, request: Request[Any, Any, Any], auth: Auth) -> Resp:
+    @get("/auth/session", responses=ERRORS, summary="The current session",
+         security=SECURED)
+    async def current_session(self, pool: DbPool, settings: AppSettings, request: Request[Any, Any, Any], auth: Auth) -> Response[Data[CurrentSession]]:
         require_session(auth)
-        async with pool_of(request).acquire() as conn:
+        async with pool.acquire() as conn:
             row = await sessions.get(conn, auth.session_id or "")
             user = await users.get(conn, auth.user_id)
             orgs = await list_memberships(conn, auth)
@@ -134,83 +142,84 @@ class AuthController(Controller):
         session = {
             **session_row_view(row, auth.session_id),
             "user_id": auth.user_id,
-            "memberships": orgs["memberships"],
-            "active_org_id": orgs["active_org_id"],
+            "memberships": orgs.memberships,
+            "active_org_id": orgs.active_org_id,
             "identity": {"provider": user["provider"], "provider_user_id": user["provider_user_id"],
                          "email": user["email"]},
             "reauth_required": False,
         }
         if auth.via_cookie:
-            session["csrf_token"] = csrf_token(settings_of(request).session_secret, auth.session_id or "")
-        return ok({"session": session, "user": user_view(user)})
+            session["csrf_token"] = csrf_token(settings.session_secret, auth.session_id or "")
+        return ok(as_struct({"session": session, "user": user_view(user)}, CurrentSession))
 
-    @get(["/auth/sessions", "/v1/auth/sessions"], responses=ERRORS, summary="The user's device sessions",
-         dependencies={"auth": Provide(authenticate)}, security=SECURED)
-    async def list_sessions(self, request: Request[Any, Any, Any], auth: Auth,
-                            include_inactive: FromQuery[bool] = False) -> Resp:
+    @get("/auth/sessions", responses=ERRORS, summary="The user's device sessions",
+         security=SECURED)
+    async def list_sessions(self, pool: DbPool, request: Request[Any, Any, Any], auth: Auth,
+                            include_inactive: FromQuery[bool] = False) -> Response[Data[SessionList]]:
         require_session(auth)
-        async with pool_of(request).acquire() as conn:
+        async with pool.acquire() as conn:
             rows = await sessions.list_for_user(conn, auth.user_id, include_inactive)
-        return ok({"sessions": [session_row_view(r, auth.session_id) for r in rows]})
+        return ok(as_struct({"sessions": [session_row_view(r, auth.session_id) for r in rows]}, SessionList))
 
-    @post(["/auth/sessions/revoke", "/v1/auth/sessions/revoke"],
+    @post("/auth/sessions/revoke", status_code=200,
           responses=ERRORS, summary="Revoke sessions: by id, by device, or all (optionally keeping the current one)",
-          dependencies={"auth": Provide(authenticate)}, security=SECURED)
-    async def revoke_sessions(self, request: Request[Any, Any, Any], auth: Auth,
-                              data: JSONBody[RevokeSessionsRequest]) -> Resp:
+          security=SECURED)
+    async def revoke_sessions(self, pool: DbPool, cookie_names: Cookies, credential_cache: Cache, request: Request[Any, Any, Any], auth: Auth,
+                              data: JSONBody[RevokeSessionsRequest]) -> Response[Data[RevokedSessions]]:
         require_session(auth)
         targets = sum((data.session_ids is not None, data.device_id is not None, data.revoke_all))
         if targets != 1:
             raise problems.invalid("body", "give exactly one of session_ids, device_id, revoke_all")
-        async with pool_of(request).acquire() as conn, conn.transaction():
+        async with pool.acquire() as conn, conn.transaction():
             revoked = await session_service.revoke(
-                conn, user_id=auth.user_id, reason=session_service.USER_REVOKED, session_ids=data.session_ids,
+                conn, credential_cache, user_id=auth.user_id, reason=session_service.USER_REVOKED, session_ids=data.session_ids,
                 device_id=data.device_id,
                 except_session_id=auth.session_id if data.revoke_all and not data.include_current else None,
             )
         current = auth.session_id in revoked
-        cookies = cleared_session_cookies(cookie_names(request)) if current and auth.via_cookie else []
-        return ok({"revoked_session_ids": revoked, "current_session_revoked": current}, cookies=cookies)
+        cookies = cleared_session_cookies(cookie_names) if current and auth.via_cookie else []
+        return ok(RevokedSessions(revoked, current), cookies=cookies)
 
-    @post(["/auth/logout", "/v1/auth/logout"], responses=ERRORS, summary="End the current session",
-          dependencies={"auth": Provide(authenticate)}, security=SECURED)
-    async def logout(self, request: Request[Any, Any, Any], auth: Auth) -> Resp:
+    @post("/auth/logout", status_code=200, responses=ERRORS, summary="End the current session",
+          security=SECURED)
+    async def logout(self, pool: DbPool, cookie_names: Cookies, credential_cache: Cache, request: Request[Any, Any, Any], auth: Auth) -> Response[Data[LoggedOut]]:
         require_session(auth)
-        async with pool_of(request).acquire() as conn, conn.transaction():
-            await session_service.revoke(conn, user_id=auth.user_id, reason=session_service.LOGOUT,
+        async with pool.acquire() as conn, conn.transaction():
+            await session_service.revoke(conn, credential_cache, user_id=auth.user_id, reason=session_service.LOGOUT,
                                          session_ids=[auth.session_id or ""])
-        cookies = cleared_session_cookies(cookie_names(request)) if auth.via_cookie else []
-        return ok({"revoked": True, "session_id": auth.session_id}, cookies=cookies)
+        cookies = cleared_session_cookies(cookie_names) if auth.via_cookie else []
+        return ok(LoggedOut(True, auth.session_id), cookies=cookies)
 
 
 class MeController(Controller):
-    path = "/api"
+    path = "/"
     tags = ("auth",)
-    dependencies = AUTH_DEPENDENCIES
     security = SECURED
 
-    @get(["/me", "/v1/me"], responses=ERRORS, summary="Who am I: user, credential and org memberships")
-    async def me(self, auth: Auth) -> dict[str, Any]:
-        # A plain dict, not ``ok()``: no cookies to set, and Litestar renders it without a Response object.
+    @get("/me", responses=ERRORS, summary="Who am I: user, credential and org memberships")
+    async def me(self, auth: Auth) -> Data[Me]:
+        # No Response object: no cookies to set, and Litestar encodes the struct directly (hot path).
         orgs = memberships_of(auth)
-        credential = {"kind": auth.kind, "session_id": auth.session_id, "device_id": auth.device_id,
-                      "token_id": auth.token_id, "abilities": list(auth.abilities) or None}
-        return {"data": {"user": {"id": auth.user_id, "email": auth.email, "name": auth.name},
-                         "credential": credential, **orgs}}
+        credential = Credential(auth.kind, auth.session_id, auth.device_id, auth.token_id,
+                                list(auth.abilities) or None)
+        return Data(Me(MeUser(auth.user_id, auth.email, auth.name), credential, orgs.active_org_id,
+                       orgs.memberships))
 
 
-async def _signed_in(request: Request[Any, Any, Any], sign_in: identity.SignIn, status: int = 200) -> Resp:
+async def _signed_in(request: Request[Any, Any, Any], settings: Settings, pool: asyncpg.Pool, names: CookieNames,
+                     sign_in: identity.SignIn,
+                     status: int = 200) -> Response[Data[SignedIn]]:
     browser = is_browser(request)
-    secret = settings_of(request).session_secret
-    async with pool_of(request).acquire() as conn:
+    secret = settings.session_secret
+    async with pool.acquire() as conn:
         session = await issued_session_view(conn, sign_in.user, sign_in.session, include_tokens=not browser,
                                             secret=secret)
     cookies = []
     if browser:
         issued = sign_in.session
-        cookies = session_cookies(cookie_names(request), access_token=issued.access_token,
+        cookies = session_cookies(names, access_token=issued.access_token,
                                   refresh_token=issued.refresh_token, csrf=session["csrf_token"],
                                   device_id=issued.device_id)
     body = {"new_user": sign_in.new_user, "token_type": "Bearer", "user": user_view(sign_in.user),
             "session": session}
-    return ok(body, status=status, cookies=cookies)
+    return ok(as_struct(body, SignedIn), status=status, cookies=cookies)

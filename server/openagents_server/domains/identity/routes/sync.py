@@ -8,43 +8,52 @@ from litestar import Controller, Request, Response, post
 from litestar.params import JSONBody
 
 from openagents_server.domains.identity import sync_tokens
-from openagents_server.domains.identity.authentication import AUTH_DEPENDENCIES, Auth, pool_of, require
-from openagents_server.domains.identity.lifespan import signing_keys_of
-from openagents_server.domains.identity.routes._common import MAX_BODY_BYTES, ok
+from openagents_server.domains.identity.authentication import Auth, require
+from openagents_server.domains.identity.responses import LegacySyncToken, SyncToken
+from openagents_server.domains.identity.routes._common import MAX_BODY_BYTES
 from openagents_server.domains.identity.schemas import LegacyKhalaTokenRequest, SyncTokenRequest
 from openagents_server.khala.tokens import ISSUER
 from openagents_server.openapi import ERRORS, SECURED
-
-Resp = Response[dict[str, Any]]
+from openagents_server.responses import Data, typed
+from openagents_server.services import DbPool, Keys
 
 
 class SyncTokenController(Controller):
-    path = "/api"
+    path = "/"
     tags = ("sync",)
-    dependencies = AUTH_DEPENDENCIES
     security = SECURED
     request_max_body_size = MAX_BODY_BYTES
 
-    @post(["/sync/token", "/v1/sync/token"], responses=ERRORS, summary="Mint a Khala sync token bound to this session and device")
-    async def sync_token(self, request: Request[Any, Any, Any], auth: Auth,
-                         data: JSONBody[SyncTokenRequest | None] = None) -> Resp:
+    @post("/sync/token", status_code=200, responses=ERRORS, summary="Mint a Khala sync token bound to this session and device")
+    async def sync_token(self, pool: DbPool, signing_keys: Keys, request: Request[Any, Any, Any], auth: Auth,
+                         data: JSONBody[SyncTokenRequest | None] = None) -> Response[Data[SyncToken]]:
         require("sync:token", auth)
         data = data or SyncTokenRequest()
-        async with pool_of(request).acquire() as conn:
-            minted = await sync_tokens.issue(conn, auth, signing_keys_of(request), scopes=data.scopes,
+        async with pool.acquire() as conn:
+            minted = await sync_tokens.issue(conn, auth, signing_keys, scopes=data.scopes,
                                              topics=data.topics, ttl_seconds=data.ttl_seconds,
                                              device_id=data.device_id, issuer=ISSUER)
-        return ok(minted)
+        return typed(SyncToken, minted)
 
-    @post("/khala/token", responses=ERRORS, summary="Legacy sync token shape (kept for older clients)")
-    async def khala_token(self, request: Request[Any, Any, Any], auth: Auth,
-                          data: JSONBody[LegacyKhalaTokenRequest | None] = None) -> Resp:
+
+
+class LegacyKhalaTokenController(Controller):
+    """``/api/khala/token``: the older token shape, kept for older clients (never versioned)."""
+
+    path = "/"
+    tags = ("sync",)
+    security = SECURED
+    request_max_body_size = MAX_BODY_BYTES
+
+    @post("/khala/token", status_code=200, responses=ERRORS, summary="Legacy sync token shape (kept for older clients)")
+    async def khala_token(self, pool: DbPool, signing_keys: Keys, request: Request[Any, Any, Any], auth: Auth,
+                          data: JSONBody[LegacyKhalaTokenRequest | None] = None) -> Response[Data[LegacySyncToken]]:
         require("sync:token", auth)
         data = data or LegacyKhalaTokenRequest()
-        async with pool_of(request).acquire() as conn:
-            minted = await sync_tokens.issue(conn, auth, signing_keys_of(request), scopes=data.scope, topics=None,
+        async with pool.acquire() as conn:
+            minted = await sync_tokens.issue(conn, auth, signing_keys, scopes=data.scope, topics=None,
                                              ttl_seconds=data.ttl_seconds, device_id=None, issuer=ISSUER)
-        return ok({
+        return typed(LegacySyncToken, {
             "token": minted["token"],
             "token_type": "Bearer",
             "expires_in": minted["expires_in_seconds"],

@@ -1,0 +1,1 @@
+"""Orgs: memberships, the active org, roles, scopes and the topic ACL."""

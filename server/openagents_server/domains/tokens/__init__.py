@@ -1,0 +1,1 @@
+"""Personal access tokens: created by a signed-in person, shown once, revocable."""
