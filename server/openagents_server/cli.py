@@ -13,29 +13,21 @@ from openagents_build.cli import build as build_command
 from rich.console import Console
 from rich.table import Table
 
-from openagents_server.contracts_cli import proto_app
-from openagents_server.domains.identity.cli import auth_app
-from openagents_server.khala.cli import app as khala_app
-from openagents_server.settings import Settings, SettingsError, load_settings
-from openagents_server.web.cli import bundle_app
+from openagents_server.cli_settings import settings_or_exit
+from openagents_server.contracts_cli import contracts_cli
+from openagents_server.domains.identity.cli import identity_cli
+from openagents_server.khala.cli import khala_cli
+from openagents_server.web.cli import web_cli
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="OpenAgents platform")
 db_app = typer.Typer(no_args_is_help=True, help="Database tools")
 app.add_typer(db_app, name="db")
-app.add_typer(proto_app, name="proto")
-app.add_typer(khala_app, name="khala")
-app.add_typer(auth_app, name="auth")
-app.add_typer(bundle_app, name="bundle")
+app.add_typer(contracts_cli, name="proto")
+app.add_typer(khala_cli, name="khala")
+app.add_typer(identity_cli, name="auth")
+app.add_typer(web_cli, name="bundle")
 app.command("build")(build_command)
 console = Console(stderr=True)
-
-
-def _settings(**overrides: object) -> Settings:
-    try:
-        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
-    except SettingsError as exc:
-        console.print(f"[red]invalid configuration:[/] {exc}")
-        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -48,7 +40,7 @@ def serve(
     from openagents_server.db.embedded import EmbeddedPostgresError
     from openagents_server.serve import serve as run_server
 
-    settings = _settings(workers=workers, port=port, host=host)
+    settings = settings_or_exit(workers=workers, port=port, host=host)
     try:
         code = run_server(settings)
     except EmbeddedPostgresError as exc:
@@ -64,7 +56,7 @@ def migrate() -> None:
     from openagents_server.db.resolve import database_dsn
     from openagents_server.serve import migrate as run_migrations
 
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         with database_dsn(settings) as dsn:
             applied = asyncio.run(run_migrations(dsn))
@@ -77,7 +69,7 @@ def migrate() -> None:
 @app.command()
 def config(as_json: bool = typer.Option(False, "--json", help="print JSON")) -> None:
     """Print the effective settings, secrets masked."""
-    settings = _settings()
+    settings = settings_or_exit()
     values = settings.masked()
     if as_json:
         sys.stdout.write(json.dumps(values, indent=2) + "\n")
@@ -97,7 +89,7 @@ def db_shell() -> None:
     if psql is None:
         console.print("[red]psql not found[/]: install postgresql-client")
         raise typer.Exit(1)
-    settings = _settings()
+    settings = settings_or_exit()
     with database_dsn(settings, keep_running=True) as dsn:
         os.execv(psql, [psql, dsn])
 

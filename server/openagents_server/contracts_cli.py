@@ -21,7 +21,7 @@ from openagents_proto.sync import convert
 from openagents_proto.sync import domain as d
 from rich.console import Console
 
-proto_app = typer.Typer(no_args_is_help=True, help="Inspect contract payloads (Khala frames, payload hashes)")
+contracts_cli = typer.Typer(no_args_is_help=True, help="Inspect contract payloads (Khala frames, payload hashes)")
 _err = Console(stderr=True)
 
 
@@ -52,7 +52,7 @@ def frame_as_json(frame: d.Frame) -> dict[str, Any]:
     return body
 
 
-@proto_app.command()
+@contracts_cli.command()
 def decode(
     frame: str = typer.Argument(..., help="the frame: base64, hex with --hex, or raw bytes from @file or - (stdin)"),
     as_hex: bool = typer.Option(False, "--hex", help="the argument is hex"),
@@ -68,7 +68,7 @@ def decode(
     sys.stdout.write(json.dumps(frame_as_json(decoded), indent=2, ensure_ascii=False) + "\n")
 
 
-@proto_app.command("hash")
+@contracts_cli.command("hash")
 def hash_command(
     payload: str = typer.Argument(..., help="JSON text, @file, or - for stdin"),
 ) -> None:

@@ -18,10 +18,12 @@ from litestar import Litestar
 from litestar.di import NamedDependency, Provide
 from litestar.params import SkipValidation
 
+from openagents_server.db.bus import PostgresBus
 from openagents_server.db.pool import create_pool, init_connection
 from openagents_server.domains.identity.authentication import Authenticator
 from openagents_server.domains.identity.cookies import CookieNames
-from openagents_server.domains.identity.credential_cache import CredentialCache, Listener
+from openagents_server.domains.identity.credential_cache import CredentialCache
+from openagents_server.domains.identity.credential_cache import attach as attach_credential_cache
 from openagents_server.domains.identity.providers import IdentityProvider, build_provider
 from openagents_server.khala.tokens import SigningKeys
 from openagents_server.settings import Settings
@@ -80,12 +82,13 @@ class AppServices:
             init=init_connection, reset=_keep_session_state, command_timeout=10,
         )
         self._identity_provider = build_provider(settings)
-        listener = Listener(settings.database_url, self.credential_cache)
-        await listener.start()
+        self.bus = PostgresBus(settings.database_url)
+        await attach_credential_cache(self.credential_cache, self.bus)
+        await self.bus.start()
         try:
             yield
         finally:
-            await listener.stop()
+            await self.bus.stop()
             await self._identity_provider.close()
             await self._auth_pool.close()
             await self._pool.close()

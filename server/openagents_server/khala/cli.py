@@ -17,20 +17,21 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(no_args_is_help=True, help="Khala sync: publish, tail, stats, prune")
+from openagents_server.cli_settings import settings_or_exit
+
+khala_cli = typer.Typer(no_args_is_help=True, help="Khala sync: publish, tail, stats, prune")
 console = Console(stderr=True)
 
 
 def _run(coro_factory: Any) -> Any:
-    from openagents_server.cli import _settings
     from openagents_server.db.resolve import database_dsn
 
-    settings = _settings()
+    settings = settings_or_exit()
     with database_dsn(settings) as dsn:
         return asyncio.run(coro_factory(dsn, settings))
 
 
-@app.command()
+@khala_cli.command()
 def publish(
     topic: str = typer.Argument(..., help="e.g. user:u1:notifications"),
     payload: str = typer.Option(..., "--payload", "-p", help="JSON document ('-' reads stdin)"),
@@ -66,7 +67,7 @@ def publish(
     console.print(f"appended {topic} seq {appended.seq}{note}")
 
 
-@app.command()
+@khala_cli.command()
 def tail(
     topic: str = typer.Argument(...),
     after: int = typer.Option(None, "--after", help="print events after this seq (default: last 10)"),
@@ -109,7 +110,7 @@ def tail(
         pass
 
 
-@app.command()
+@khala_cli.command()
 def stats(
     server: str = typer.Option(None, "--server", help="also show live counters of http://host:port"),
     as_json: bool = typer.Option(False, "--json"),
@@ -177,7 +178,7 @@ def stats(
         out.print_json(data=result["server"])
 
 
-@app.command()
+@khala_cli.command()
 def prune(batch_size: int = typer.Option(5_000, "--batch-size")) -> None:
     """Run the retention job now (every class, bounded batches)."""
     from openagents_server.khala.retention import run_once

@@ -19,7 +19,7 @@ from openagents_server.settings import Settings, SettingsError, load_settings
 from openagents_server.web.bundles import BundleStore
 from openagents_server.web.service import RolloutError, RolloutService
 
-bundle_app = typer.Typer(no_args_is_help=True, help="Shell bundles: list, activate, canary, rollback, kill switch")
+web_cli = typer.Typer(no_args_is_help=True, help="Shell bundles: list, activate, canary, rollback, kill switch")
 console = Console(stderr=True)
 T = TypeVar("T")
 
@@ -47,7 +47,7 @@ def _run(op: Callable[[RolloutService], Awaitable[T]]) -> T:
         raise typer.Exit(1) from None
 
 
-@bundle_app.command("list")
+@web_cli.command("list")
 def list_bundles() -> None:
     """Bundles on this node's disk and in the database, with the rollout."""
     async def op(svc: RolloutService):  # type: ignore[no-untyped-def]
@@ -68,7 +68,7 @@ def list_bundles() -> None:
     Console().print(f"service-worker kill switch: {'[red]ON[/]' if rollout.killswitch else 'off'}")
 
 
-@bundle_app.command()
+@web_cli.command()
 def activate(build_id: str = typer.Argument(..., help="build id (or a unique prefix)")) -> None:
     """Serve BUILD_ID to every client on every node (within about a second)."""
     rollout, previous = _run(lambda svc: svc.activate(build_id))
@@ -78,14 +78,14 @@ def activate(build_id: str = typer.Argument(..., help="build id (or a unique pre
         console.print(f"[green]active:[/] {rollout.active_build_id} (was {previous or 'implicit newest'})")
 
 
-@bundle_app.command()
+@web_cli.command()
 def rollback() -> None:
     """Return to the bundle that was active before the current one."""
     moved = _run(lambda svc: svc.rollback())
     console.print(f"[green]rolled back:[/] {moved[0]} → {moved[1]}")
 
 
-@bundle_app.command()
+@web_cli.command()
 def canary(
     build_id: str = typer.Argument(None, help="build id (or prefix) to canary"),
     percent: int = typer.Option(10, "--percent", "-p", help="share of devices (1–100)"),
@@ -103,7 +103,7 @@ def canary(
     console.print(f"[yellow]canary:[/] {rollout.canary_build_id} for {rollout.canary_percent}% of devices")
 
 
-@bundle_app.command()
+@web_cli.command()
 def killswitch(state: str = typer.Argument(..., help="on | off")) -> None:
     """Serve a service worker that unregisters itself and clears every cache (on), or stop (off)."""
     if state not in ("on", "off"):

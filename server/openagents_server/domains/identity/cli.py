@@ -9,24 +9,23 @@ import asyncpg
 import typer
 from rich.console import Console
 
+from openagents_server.cli_settings import settings_or_exit
 from openagents_server.domains.identity import dev_login as test_login
 from openagents_server.domains.identity.repositories import challenges
 
-auth_app = typer.Typer(no_args_is_help=True, help="Sign-in helpers for local development and tests")
+identity_cli = typer.Typer(no_args_is_help=True, help="Sign-in helpers for local development and tests")
 console = Console(stderr=True)
 
 
 def _local_settings():
-    from openagents_server.cli import _settings
-
-    settings = _settings()
+    settings = settings_or_exit()
     if settings.env not in test_login.ENVIRONMENTS:
         console.print(f"[red]refused:[/] only when OPENAGENTS_ENV is local or test (it is {settings.env})")
         raise typer.Exit(2)
     return settings
 
 
-@auth_app.command("code")
+@identity_cli.command("code")
 def code(email: str) -> None:
     """Print the pending sign-in code the local provider sent to EMAIL."""
     from openagents_server.db.resolve import database_dsn
@@ -48,7 +47,7 @@ def code(email: str) -> None:
     sys.stdout.write(row["local_code"] + "\n")
 
 
-@auth_app.command("test-login-url")
+@identity_cli.command("test-login-url")
 def test_login_url(
     email: str,
     name: str = typer.Option("", help="display name for a new user"),

@@ -5,8 +5,8 @@ itself on small machines. Caching the resolved :class:`AuthContext` for a few se
 
 Safety rules (ADR 0200):
 * only active, unexpired credentials are cached, and never past their own expiry;
-* the cache is used only while this process LISTENs on the invalidation channels; if that
-  connection drops, the cache is cleared and bypassed until it is back (fail closed);
+* the cache is used only while the process's notification bus (``db/bus.py``) is connected; if
+  it drops, the cache is cleared and bypassed until it is back (fail closed);
 * every write that changes what a cached context says (revocation, rotation, active org, profile)
   evicts locally at once and NOTIFYs the other processes, which evict on delivery (milliseconds
   after commit). ``TTL_SECONDS`` bounds any staleness the channels could miss.
@@ -14,7 +14,6 @@ Safety rules (ADR 0200):
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 
+from openagents_server.db.bus import PostgresBus
 from openagents_server.domains.identity.context import AuthContext
 from openagents_server.khala.revocation import REVOCATION_CHANNEL
 
@@ -30,7 +30,6 @@ from openagents_server.khala.revocation import REVOCATION_CHANNEL
 INVALIDATION_CHANNEL = "auth_invalidations"
 TTL_SECONDS = 5.0
 MAX_ENTRIES = 20_000
-RECONNECT_SECONDS = 2.0
 _log = structlog.get_logger("openagents.auth.cache")
 
 
@@ -44,7 +43,7 @@ class CredentialCache:
     def __init__(self, ttl: float = TTL_SECONDS, max_entries: int = MAX_ENTRIES) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
-        #: Number of live LISTEN connections feeding this cache (the cache is on only while one is).
+        #: 1 while the notification bus feeding this cache is connected (the cache is on only then).
         self.listeners = 0
         self._entries: OrderedDict[bytes, _Entry] = OrderedDict()
 
@@ -108,59 +107,20 @@ async def invalidate(conn: asyncpg.Connection, cache: CredentialCache, *, creden
         await conn.execute("SELECT pg_notify($1, $2)", INVALIDATION_CHANNEL, f"u:{user_id}")
 
 
-class Listener:
-    """Keeps a LISTEN connection; the cache is on only while it is connected."""
+async def attach(cache: CredentialCache, bus: PostgresBus) -> None:
+    """Feed ``cache`` from the process's notification bus; it is on only while the bus is connected."""
+    if cache.ttl <= 0:
+        return
+    await bus.listen(REVOCATION_CHANNEL, lambda payload: cache.on_notify(REVOCATION_CHANNEL, payload))
+    await bus.listen(INVALIDATION_CHANNEL, lambda payload: cache.on_notify(INVALIDATION_CHANNEL, payload))
 
-    def __init__(self, dsn: str, cache: CredentialCache) -> None:
-        self.dsn = dsn
-        self.cache = cache
-        self._conn: asyncpg.Connection | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._lost = asyncio.Event()
+    def on_state(up: bool) -> None:
+        # Fail closed: whatever was cached may have been revoked while we could not hear it.
+        cache.clear()
+        cache.listeners = 1 if up else 0
+        if not up:
+            _log.warning("credential_cache_bus_lost")
 
-    async def start(self) -> None:
-        if self.cache.ttl <= 0:
-            return
-        await self._connect()
-        self._task = asyncio.create_task(self._keep_alive())
-
-    async def _connect(self) -> None:
-        conn = await asyncpg.connect(self.dsn)
-        for channel in (REVOCATION_CHANNEL, INVALIDATION_CHANNEL):
-            await conn.add_listener(channel, self._on_notify)
-        conn.add_termination_listener(self._on_terminated)
-        self._conn = conn
-        self._lost.clear()
-        self.cache.clear()
-        self.cache.listeners += 1
-
-    def _on_notify(self, conn: object, pid: int, channel: str, payload: str) -> None:
-        self.cache.on_notify(channel, payload)
-
-    def _on_terminated(self, conn: object) -> None:
-        if self._conn is None:
-            return
-        self._conn = None
-        self.cache.listeners -= 1
-        self.cache.clear()
-        self._lost.set()
-        _log.warning("auth_cache_listener_lost")
-
-    async def _keep_alive(self) -> None:
-        while True:
-            await self._lost.wait()
-            await asyncio.sleep(RECONNECT_SECONDS)
-            try:
-                await self._connect()
-            except (OSError, asyncpg.PostgresError) as exc:
-                _log.warning("auth_cache_listener_reconnect_failed", error=str(exc))
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            self.cache.listeners -= 1
-            self.cache.clear()
-            if not conn.is_closed():
-                await conn.close()
+    bus.on_state(on_state)
+    if bus.connected.is_set():
+        on_state(True)
