@@ -25,7 +25,7 @@ import pytest
 from openagents_server.db.embedded import EmbeddedPostgres
 from playwright.sync_api import BrowserContext, Page, Playwright
 
-from tests.conftest import _with_database, database_url, live_server, make_database, template_dsn  # noqa: F401
+from tests.conftest import _with_database, _worker_suffix, database_url, live_server, make_database, template_dsn  # noqa: F401
 from tests.support.bundles import REPO, BuiltBundles, build_test_bundles
 from tests.support.servers import LiveServer
 
@@ -45,7 +45,7 @@ def pg_admin_dsn() -> Iterator[str]:
     if external:
         yield _with_database(external, "postgres")
         return
-    cluster = EmbeddedPostgres(REPO / "var" / "e2e-pg", database="postgres",
+    cluster = EmbeddedPostgres(REPO / "var" / f"e2e-pg{_worker_suffix()}", database="postgres",
                                server_settings={"fsync": "off", "synchronous_commit": "off"})
     cluster.start()
     try:

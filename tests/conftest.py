@@ -31,6 +31,12 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coro).result()
 
 
+def _worker_suffix() -> str:
+    """``-gw0``… under pytest-xdist: each worker process runs its own embedded cluster."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return f"-{worker}" if worker else ""
+
+
 def _with_database(dsn: str, database: str) -> str:
     parts = urlsplit(dsn)
     return urlunsplit(parts._replace(path="/" + database))
@@ -44,7 +50,7 @@ def pg_admin_dsn() -> Iterator[str]:
         yield _with_database(external, "postgres")
         return
     cluster = EmbeddedPostgres(
-        REPO / "var" / "test-pg",
+        REPO / "var" / f"test-pg{_worker_suffix()}",
         database="postgres",
         server_settings={"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"},
     )
