@@ -1,4 +1,5 @@
-"""docs/PROTOCOL.md's close-code table is the contract's (``openagents_proto.sync.codes``)."""
+"""docs/PROTOCOL.md's close-code and topic-class tables are the contract's
+(``openagents_proto.sync.codes``, ``openagents_proto.sync.limits``)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,14 @@ def test_protocol_md_close_table_is_generated_from_the_contract() -> None:
     tables = _tables()
     document = tables.DOC.read_text()
     assert tables.current(document) == tables.render(), "run: .venv/bin/python scripts/protocol_tables.py"
+
+
+def test_protocol_md_topic_class_table_is_generated_from_the_contract() -> None:
+    tables = _tables()
+    document = tables.DOC.read_text()
+    assert tables.current(document, tables.CLASSES_BEGIN, tables.CLASSES_END) == tables.render_classes(), (
+        "run: .venv/bin/python scripts/protocol_tables.py")
+    assert tables.main(["--check"]) == 0
 
 
 def test_every_close_code_and_error_code_is_in_the_table() -> None:

@@ -15,7 +15,7 @@ from openagents_proto.sync.limits import MAX_TOPICS_PER_SUBSCRIBE
 from openagents_proto.sync.v1 import khala_pb2
 from openagents_server.khala import log
 
-from tests.khala.support import BUILD, Closed, KhalaClient, token
+from tests.khala.support import BUILD, Closed, KhalaClient, fill, token
 
 TOPIC = "user:u1:workers"
 
@@ -180,24 +180,6 @@ async def test_no_hello_and_idle_closes_are_the_contracts(live_server) -> None:
 
 
 # -- point 5: head watermarks report the topic's head, not the batch's end -------------------------
-
-
-async def fill(db: asyncpg.Connection, topic: str, count: int, size: int, first: int = 1) -> None:
-    """``count`` events of ``size``-byte canonical JSON payloads, straight into the log (no publish
-    limit: this is a backlog, not a publisher)."""
-    if first == 1:
-        await log.register_topic(db, topic, owner_user_id="u1")
-    await db.execute(
-        """
-        WITH rows AS (SELECT g, convert_to('{"d":"' || repeat('x', $3) || '","n":' || g || '}', 'UTF8') AS body
-                      FROM generate_series($4::bigint, $4::bigint + $2 - 1) g)
-        INSERT INTO khala_events (topic, seq, topic_class, kind, doc_key, doc_version, payload, payload_hash)
-        SELECT $1, g, 'run_events', 'upsert', 'd' || (g % 7), g, body, 'sha256:' || encode(sha256(body), 'hex')
-        FROM rows
-        """,
-        topic, count, size, first,
-    )
-    await db.execute("UPDATE khala_topics SET head_seq = $2 WHERE topic = $1", topic, first + count - 1)
 
 
 async def test_replay_batches_report_the_topic_head(server, db: asyncpg.Connection) -> None:

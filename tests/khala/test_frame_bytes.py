@@ -21,8 +21,7 @@ from openagents_server.khala.hub import Hub
 from openagents_server.khala.topics import parse_topic
 from openagents_server.khala.writer import Writer
 
-from tests.khala.support import KEYS, KhalaClient
-from tests.khala.test_contract_agreement import fill
+from tests.khala.support import KEYS, KhalaClient, fill
 
 #: (events, payload bytes): the issue's two cases — 60 kB events, and run_events' largest payloads.
 CASES = {"200x60kB": (200, 60_000), "20x256kB": (20, 256 * 1024 - 100)}
