@@ -65,9 +65,10 @@ class Limits:
     @property
     def window(self) -> CompatibilityWindow:
         """The operator's window from settings (empty build bounds are open)."""
-        return CompatibilityWindow(protocol_version=auth.PROTOCOL_VERSION, min_client_build_id=self.min_client_build_id,
-                             max_client_build_id=self.max_client_build_id,
-                             min_schema_version=self.min_schema_version, max_schema_version=self.max_schema_version)
+        return CompatibilityWindow(
+            protocol_version=auth.PROTOCOL_VERSION, min_client_build_id=self.min_client_build_id,
+            max_client_build_id=self.max_client_build_id, min_schema_version=self.min_schema_version,
+            max_schema_version=self.max_schema_version)
 
 
 class TokenBucket:

@@ -320,14 +320,16 @@ class Hub:
                 feed.dirty = False
                 if feed.read_through is None:
                     continue
+                continued = False  # this read continues a full one: the same burst
                 while True:
                     events = await log.read(self.pool, name, after=feed.read_through, limit=BATCH_LIMIT)
                     if not events:
                         break
                     for index, run in enumerate(codec.split_batches(name, events)):
-                        self._dispatch(feed, list(run), head=events[-1].seq, rest_of_read=index > 0)
+                        self._dispatch(feed, list(run), head=events[-1].seq, rest_of_read=continued or index > 0)
                     if len(events) < BATCH_LIMIT:
                         break
+                    continued = True
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - retry on the next wake-up; subscribers fall back to the log
