@@ -4,6 +4,7 @@ hosting (``server/…/web``) and written by the pipeline; it is the contract bet
 from __future__ import annotations
 
 import msgspec
+from openagents_proto.sync.compat import CompatibilityWindow
 
 MANIFEST_VERSION = "openagents.bundle.v1"
 
@@ -18,14 +19,8 @@ class Asset(msgspec.Struct, frozen=True, kw_only=True):
     gz: int
 
 
-class Compatibility(msgspec.Struct, frozen=True, kw_only=True):
-    """The client window this bundle's server side accepts (fixture: compatibility-negotiation-v1)."""
-
-    protocol_version: str
-    min_client_build_id: str
-    max_client_build_id: str
-    min_schema_version: int
-    max_schema_version: int
+#: The client window this bundle's server side accepts: the contract's type (one definition).
+Compatibility = CompatibilityWindow
 
 
 class Entry(msgspec.Struct, frozen=True, kw_only=True):

@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openagents_proto.sync.compat import is_shell_build
+
 from openagents_build.hashing import NAME_HASH_LEN, Compressor, hashed_name, sha256_hex
 from openagents_build.lockfile import lock_entry, write_lock
 from openagents_build.manifest import (
@@ -158,14 +160,11 @@ def _clean_stale_staging(bundles_dir: Path) -> None:
             pass
 
 
-BUILD_TIME_ID = re.compile(r"^\d{8}T\d{6}Z(?:-[0-9a-f]{10})?$")
-
-
 def build_bundle(options: BuildOptions, report: Reporter | None = None) -> BuildResult:
     """Build one bundle. On any failure the staging directory is removed: no half bundle remains."""
-    if not BUILD_TIME_ID.match(options.min_client_build_id):
+    if not is_shell_build(options.min_client_build_id):
         raise BuildError(f"--min-client-build {options.min_client_build_id!r} is not a build id "
-                         "(YYYYMMDDTHHMMSSZ, optionally followed by -<digest>)")
+                         "(YYYYMMDDTHHMMSSZ, optionally followed by -<suffix>)")
     say = report or (lambda _msg: None)
     repo = options.repo.resolve()
     bundles_dir = options.bundles_dir.resolve()

@@ -25,6 +25,7 @@ from openagents_server.services import AppServices
 from openagents_server.settings import Settings, load_settings
 from openagents_server.web import ROUTE_HANDLERS as WEB_HANDLERS
 from openagents_server.web import WebHosting
+from openagents_server.web.compat import served_window_for
 
 
 @get("/openapi.json", include_in_schema=False, sync_to_thread=False)
@@ -73,7 +74,7 @@ def create_app(settings: Settings, extra_handlers: list[ControllerRouterHandler]
     app.state.web = WebHosting(app.asgi_handler, app, settings)
     app.asgi_handler = RequestIdMiddleware(app.state.web)
     # Khala's WebSocket (/sync/socket) is served in front of the router, without per-frame wrappers.
-    app.asgi_handler = KhalaSocketApp(app, app.asgi_handler)
+    app.asgi_handler = KhalaSocketApp(app, app.asgi_handler, served_window_for(app))
     return app
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
+from openagents_proto.sync.limits import MAX_BATCH_BYTES, MAX_OUTBOUND_QUEUE_BYTES
 
 ENV_PREFIX = "OPENAGENTS_"
 
@@ -56,7 +57,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     khala_hello_timeout_ms: Positive = 5_000
     khala_heartbeat_interval_ms: Positive = 20_000
     khala_idle_timeout_ms: Positive = 60_000
-    khala_outbound_queue_bytes: Positive = 1024 * 1024
+    #: Per-connection outbound queue; at least twice the contract's batch cap, so every frame fits.
+    khala_outbound_queue_bytes: Annotated[int, msgspec.Meta(ge=2 * MAX_BATCH_BYTES)] = MAX_OUTBOUND_QUEUE_BYTES
     khala_inbound_rate_per_second: Positive = 20
     khala_inbound_burst: Positive = 40
     khala_max_connections_per_user: Positive = 16

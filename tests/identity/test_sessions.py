@@ -33,7 +33,7 @@ async def test_revoke_one_session_by_id(client, db, signed_in) -> None:
                                  json={"session_ids": [phone.session_id]})
     assert response.status_code == 200
     assert response.json()["data"] == {"revoked_session_ids": [phone.session_id], "current_session_revoked": False}
-    assert await _status(client, phone.access_token) == (401, "user_revoked")
+    assert await _status(client, phone.access_token) == (401, "user_logout")
     assert (await _status(client, laptop.access_token))[0] == 200
     assert await db.fetchval("SELECT count(*) FROM khala_revoked_sessions WHERE session_id = $1", phone.session_id)
 
@@ -91,10 +91,10 @@ async def test_session_listing_marks_the_current_one(client, signed_in) -> None:
 async def test_logout_ends_the_session_and_its_refresh_token(client, db, signed_in) -> None:
     me = await signed_in()
     assert (await client.post("/api/auth/logout", headers=me.headers)).status_code == 200
-    assert await _status(client, me.access_token) == (401, "logout")
+    assert await _status(client, me.access_token) == (401, "user_logout")
     refresh = await client.post("/api/auth/refresh", json={"refresh_token": me.refresh_token})
     assert refresh.status_code == 401 and refresh.json()["error"]["reauth_required"] is True
-    assert await db.fetchval("SELECT reason FROM khala_revoked_sessions WHERE session_id = $1", me.session_id) == "logout"
+    assert await db.fetchval("SELECT reason FROM khala_revoked_sessions WHERE session_id = $1", me.session_id) == "user_logout"
 
 
 async def test_expired_access_token_asks_for_refresh_not_reauth(client, db, signed_in) -> None:

@@ -6,9 +6,10 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
+import asyncpg
 import websockets
 from openagents_proto.sync import domain as d
-from openagents_server.khala import codec
+from openagents_server.khala import codec, log
 from openagents_server.khala.tokens import SigningKeys, mint_sync_token
 from openagents_server.settings import Settings
 from websockets.exceptions import ConnectionClosed
@@ -130,3 +131,21 @@ class KhalaClient:
 
 def seqs(batches: Sequence[d.UpdateBatch], topic: str | None = None) -> list[int]:
     return [u.watermark for b in batches for u in b.updates if topic is None or u.topic == topic]
+
+
+async def fill(db: asyncpg.Connection, topic: str, count: int, size: int, first: int = 1) -> None:
+    """``count`` events of ``size``-byte canonical JSON payloads, straight into the log (no publish
+    limit: this is a backlog, not a publisher)."""
+    if first == 1:
+        await log.register_topic(db, topic, owner_user_id="u1")
+    await db.execute(
+        """
+        WITH rows AS (SELECT g, convert_to('{"d":"' || repeat('x', $3) || '","n":' || g || '}', 'UTF8') AS body
+                      FROM generate_series($4::bigint, $4::bigint + $2 - 1) g)
+        INSERT INTO khala_events (topic, seq, topic_class, kind, doc_key, doc_version, payload, payload_hash)
+        SELECT $1, g, 'run_events', 'upsert', 'd' || (g % 7), g, body, 'sha256:' || encode(sha256(body), 'hex')
+        FROM rows
+        """,
+        topic, count, size, first,
+    )
+    await db.execute("UPDATE khala_topics SET head_seq = $2 WHERE topic = $1", topic, first + count - 1)

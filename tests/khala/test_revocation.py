@@ -35,7 +35,7 @@ async def test_revoke_during_stream_closes_every_nodes_sockets_within_one_second
 
     started = time.monotonic()
     async with db.transaction():
-        await revoke_sessions(db, ["sess-revoked"])
+        await revoke_sessions(db, ["sess-revoked"], "admin")
     closes = await asyncio.gather(*(v.expect_close(timeout=3) for v in victims))
     elapsed = time.monotonic() - started
     assert elapsed <= 1.0, f"revocation took {elapsed:.3f}s"
@@ -55,7 +55,7 @@ async def test_reconnecting_with_a_revoked_sessions_token_is_refused(live_server
     server = live_server()
     stale_token = token(session="sess-gone")
     async with db.transaction():
-        await revoke_sessions(db, ["sess-gone"])
+        await revoke_sessions(db, ["sess-gone"], "admin")
     client = await KhalaClient.connect(server.ws_url)
     await client.send(d.Hello(sync_token=stale_token, client_build_id="20260221T130000Z",
                               protocol_version="khala.ws.v1", schema_version=1))
@@ -71,7 +71,7 @@ async def test_revocation_rolled_back_closes_nothing(live_server, db: asyncpg.Co
     await client.subscribe([TOPIC])
     tx = db.transaction()
     await tx.start()
-    await revoke_sessions(db, ["sess-kept"])
+    await revoke_sessions(db, ["sess-kept"], "admin")
     await tx.rollback()
     await log.append(db, TOPIC, doc_key="w", payload=1)
     try:

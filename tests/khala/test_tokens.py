@@ -1,4 +1,5 @@
 import jwt
+import msgspec
 import pytest
 from openagents_server.khala.tokens import (
     SigningKeys,
@@ -82,9 +83,19 @@ def test_ttl_is_bounded() -> None:
         _mint(ttl_seconds=901)
 
 
-def test_token_older_than_max_age_is_refused_even_before_expiry() -> None:
-    token, _ = _mint(ttl_seconds=900)
-    verify_sync_token(token, KEYS, now=NOW + 300)
+def test_a_token_admits_until_the_expiry_it_was_minted_with() -> None:
+    token, claims = _mint(ttl_seconds=900)
+    verify_sync_token(token, KEYS, now=NOW + 301)
+    verify_sync_token(token, KEYS, now=claims.exp - 1)
     with pytest.raises(SyncTokenError) as info:
-        verify_sync_token(token, KEYS, now=NOW + 301)
+        verify_sync_token(token, KEYS, now=claims.exp)
+    assert info.value.reason == "expired"
+
+
+def test_a_token_claiming_a_lifetime_above_the_maximum_is_refused() -> None:
+    _token, claims = _mint(ttl_seconds=900)
+    forged = jwt.encode({**msgspec.to_builtins(claims), "exp": claims.iat + 901}, KEYS.keys[KEYS.active_kid],
+                        algorithm="HS256", headers={"kid": KEYS.active_kid})
+    with pytest.raises(SyncTokenError) as info:
+        verify_sync_token(forged, KEYS, now=NOW + 1)
     assert info.value.reason == "too_old"

@@ -1,42 +1,21 @@
-"""The client compatibility window: the reference fixture, and the HTTP gate on a real server."""
+"""The client compatibility window on a real server: the HTTP gate and Khala's HELLO."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from openagents_build import BuildOptions, build_bundle
-from openagents_build.manifest import Compatibility
-from openagents_server.web.compat import evaluate
 
 from tests.support.bundles import REPO, TIME_B, BuiltBundles
 from tests.support.servers import LiveServer
 
-FIXTURE = json.loads((Path(__file__).parents[1] / "fixtures" / "compatibility-negotiation-v1.json").read_text())
-WINDOW = Compatibility(**{k: v for k, v in FIXTURE["window"].items()})
+# The window's rules themselves are the contract's (tests/contracts/test_compat.py).
 
 #: The first test of a session builds the bundles (≈ 45 s of brotli on a fresh machine).
 pytestmark = pytest.mark.timeout(600)
-
-
-@pytest.mark.parametrize("scenario", FIXTURE["scenarios"], ids=lambda s: s["name"])
-def test_reference_scenarios(scenario: dict) -> None:  # type: ignore[type-arg]
-    request = scenario["request"]
-    verdict = evaluate(WINDOW, request["client_build_id"], request["protocol_version"], request["schema_version"])
-    expected = scenario["result"]
-    assert verdict.accepted is expected["accepted"]
-    if not expected["accepted"]:
-        assert verdict.code == expected["code"]
-        assert verdict.upgrade_required is expected["upgrade_required"]
-
-
-def test_a_deployed_newer_build_is_accepted_above_the_maximum() -> None:
-    newer = "20260221T190000Z-abcdef0123"
-    assert not evaluate(WINDOW, newer).accepted
-    assert evaluate(WINDOW, newer, known_builds=frozenset({newer})).accepted
 
 
 @pytest.fixture
@@ -106,9 +85,3 @@ async def test_khala_hello_is_judged_by_the_same_window(gated: tuple[LiveServer,
     closed = await wrong.expect_close()
     assert closed.code == 4026 and closed.error is not None
     assert closed.error.message.startswith("unsupported_protocol_version:")
-
-
-def test_build_bounds_apply_to_shell_builds_only() -> None:
-    for other in ("openagents-cli/0.1", "bench", "desktop-1.2.0"):
-        assert evaluate(WINDOW, other, "khala.ws.v1", 1).accepted, other
-    assert evaluate(WINDOW, "openagents-cli/0.1", "khala.ws.v2", 1).code == "unsupported_protocol_version"

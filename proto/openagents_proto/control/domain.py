@@ -38,6 +38,9 @@ class RevokeReason(enum.StrEnum):
     DEVICE_REPLACED = "device_replaced"
     TOKEN_REPLAY = "token_replay"
     SECURITY_POLICY = "security_policy"
+    REFRESH_TOKEN_EXPIRED = "refresh_token_expired"
+    USER_DELETED = "user_deleted"
+    TOKEN_REVOKED = "token_revoked"
 
 
 class OrgRole(enum.StrEnum):

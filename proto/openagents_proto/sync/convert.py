@@ -135,11 +135,14 @@ def _topic_list(topics: Iterable[str], field: str, *, limit: int = MAX_TOPICS_PE
 
 
 def _hello_in(m: khala_pb2.Hello) -> d.Hello:
+    # Only the shape is checked here: whether the token, protocol, schema and build are acceptable —
+    # absent ones included — is for the compatibility window (`compat.negotiate`, 4026) and the token
+    # check (4001) to say, in that order (docs/PROTOCOL.md §2).
     return d.Hello(
-        sync_token=_text(m.sync_token, "sync_token", max_length=MAX_TOKEN_LENGTH),
-        client_build_id=_text(m.client_build_id, "client_build_id"),
-        protocol_version=_text(m.protocol_version, "protocol_version"),
-        schema_version=_positive(m.schema_version, "schema_version"),
+        sync_token=_text(m.sync_token, "sync_token", required=False, max_length=MAX_TOKEN_LENGTH),
+        client_build_id=_text(m.client_build_id, "client_build_id", required=False),
+        protocol_version=_text(m.protocol_version, "protocol_version", required=False),
+        schema_version=_non_negative(m.schema_version, "schema_version"),
         surface=_SURFACE_IN.get(m.surface, d.ClientSurface.UNSPECIFIED),
         device_id=_text(m.device_id, "device_id", required=False),
     )
@@ -156,6 +159,7 @@ def _hello_ok_in(m: khala_pb2.HelloOk) -> d.HelloOk:
         max_batch_updates=_positive(m.max_batch_updates, "max_batch_updates"),
         token_expires_at_unix_ms=m.token_expires_at_unix_ms,
         server_build_id=_text(m.server_build_id, "server_build_id", required=False),
+        max_batch_bytes=m.max_batch_bytes,
     )
 
 

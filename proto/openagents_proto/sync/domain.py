@@ -96,6 +96,8 @@ class HelloOk(_Struct):
     max_batch_updates: int
     token_expires_at_unix_ms: int = 0
     server_build_id: str = ""
+    #: Largest UPDATE_BATCH frame the server sends, in encoded bytes (0: not stated).
+    max_batch_bytes: int = 0
 
 
 class Subscribe(_Struct):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from openagents_build.manifest import Compatibility
+from openagents_proto.sync.compat import CompatibilityWindow, negotiate
 from openagents_proto.sync.domain import Hello
 from openagents_proto.sync.limits import PROTOCOL_VERSION
 
@@ -13,7 +13,6 @@ from openagents_server.khala.codes import KhalaClose
 from openagents_server.khala.log import TopicState
 from openagents_server.khala.tokens import SigningKeys, SyncTokenClaims, SyncTokenError, verify_sync_token
 from openagents_server.khala.topics import Topic, TopicError, parse_topic
-from openagents_server.web.compat import evaluate
 
 __all__ = ["PROTOCOL_VERSION", "authenticate", "authorize", "check_compatibility", "origin_allowed", "parse_requested"]
 
@@ -25,23 +24,13 @@ def authenticate(hello: Hello, keys: SigningKeys, now: int | None = None) -> Syn
         raise KhalaClose(codes.UNAUTHORIZED, str(exc), reason=exc.reason, field="sync_token") from None
 
 
-#: What each refusal of the compatibility window says, and which HELLO field it is about.
-_COMPAT_REFUSALS = {
-    "unsupported_protocol_version": ("protocol_version", f"this server speaks {PROTOCOL_VERSION}"),
-    "unsupported_schema_version": ("schema_version", "schema_version is outside the supported range"),
-    "upgrade_required": ("client_build_id", "this client build is older than the oldest supported; reload"),
-    "unsupported_client_build": ("client_build_id", "this client build is newer than the server supports"),
-}
-
-
-def check_compatibility(hello: Hello, window: Compatibility, known_builds: frozenset[str] = frozenset()) -> None:
-    """The same window rules as the HTTP gate (``web.compat.evaluate``); a refusal closes with 4026."""
-    verdict = evaluate(window, hello.client_build_id, hello.protocol_version, hello.schema_version,
-                       known_builds=known_builds)
+def check_compatibility(hello: Hello, window: CompatibilityWindow, known_builds: frozenset[str] = frozenset()) -> None:
+    """The contract's window rules (``negotiate``, as the HTTP gate); a refusal closes with 4026."""
+    verdict = negotiate(window, client_build_id=hello.client_build_id, protocol_version=hello.protocol_version,
+                        schema_version=hello.schema_version, known_builds=known_builds)
     if not verdict.accepted:
-        code = verdict.code or "upgrade_required"
-        field, message = _COMPAT_REFUSALS.get(code, ("client_build_id", "client is outside the compatibility window"))
-        raise KhalaClose(codes.UPGRADE_REQUIRED, message, reason=code, field=field)
+        raise KhalaClose(codes.UPGRADE_REQUIRED, verdict.message, reason=verdict.code or "upgrade_required",
+                         field=verdict.field)
 
 
 def parse_requested(topics: Iterable[str]) -> list[Topic]:

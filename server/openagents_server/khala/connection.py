@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from openagents_build.manifest import Compatibility
 from openagents_proto.sync import domain as d
+from openagents_proto.sync.compat import CompatibilityWindow
 from openagents_proto.sync.limits import MAX_BATCH_UPDATES, MAX_INBOUND_FRAME_BYTES
 
 from openagents_server import __version__
@@ -63,11 +63,12 @@ class Limits:
     max_schema_version: int = 1
 
     @property
-    def window(self) -> Compatibility:
+    def window(self) -> CompatibilityWindow:
         """The operator's window from settings (empty build bounds are open)."""
-        return Compatibility(protocol_version=auth.PROTOCOL_VERSION, min_client_build_id=self.min_client_build_id,
-                             max_client_build_id=self.max_client_build_id,
-                             min_schema_version=self.min_schema_version, max_schema_version=self.max_schema_version)
+        return CompatibilityWindow(
+            protocol_version=auth.PROTOCOL_VERSION, min_client_build_id=self.min_client_build_id,
+            max_client_build_id=self.max_client_build_id, min_schema_version=self.min_schema_version,
+            max_schema_version=self.max_schema_version)
 
 
 class TokenBucket:
@@ -90,7 +91,7 @@ Receive = Callable[[], Awaitable[bytes | str | None]]
 Send = Callable[[bytes], Awaitable[None]]
 Close = Callable[[int, str], Awaitable[None]]
 #: The deployed bundle's compatibility window for this client and the builds deployed (None: no bundle).
-ServedWindow = Callable[[], Awaitable[tuple[Compatibility, frozenset[str]] | None]]
+ServedWindow = Callable[[], Awaitable[tuple[CompatibilityWindow, frozenset[str]] | None]]
 
 
 class Connection:
@@ -147,7 +148,9 @@ class Connection:
                           f"{first.snapshot_path}", reason=reason, stale=tuple(stale), request_id=request_id)
 
     def watermarks(self) -> tuple[d.TopicCursor, ...]:
-        return tuple(d.TopicCursor(topic=name, watermark=sub.last_sent) for name, sub in self.subscriptions.items())
+        """Head watermarks of the subscribed topics (what a server HEARTBEAT carries, per the contract)."""
+        return tuple(d.TopicCursor(topic=name, watermark=self.hub.head_of(sub))
+                     for name, sub in self.subscriptions.items())
 
     # -- main loop --------------------------------------------------------------------------------
 
@@ -254,22 +257,35 @@ class Connection:
         self._last_frame = time.monotonic()
         return data
 
-    def _decode(self, data: bytes) -> d.Message:
+    def _decode(self, data: bytes, *, hello: bool) -> d.Message:
+        """The client's message, or the contract's refusal for it (``codes.refusal_for``): a HELLO
+        whose token or versions fail validation is refused as unauthorized / upgrade_required, a
+        SUBSCRIBE as bad_subscription (raised as KhalaClose; the read loop keeps the socket open)."""
         try:
             return codec.decode_client(data)
-        except codec.SchemaUnsupported as exc:
-            raise KhalaClose(codes.UPGRADE_REQUIRED, str(exc), reason="unsupported_schema_version",
-                             field="schema_version") from None
         except FrameError as exc:
-            raise KhalaClose(codes.BAD_FRAME, str(exc), reason=exc.reason, field=exc.field) from None
+            disconnect, reason = codes.refusal_for(exc.field)
+            about_hello = exc.field.startswith("hello.")
+            if about_hello != hello and exc.field.startswith(("hello.", "subscribe.")):
+                # A HELLO after HELLO, or a SUBSCRIBE before it: the frame is not allowed now.
+                disconnect, reason = codes.BAD_FRAME, "duplicate_hello" if about_hello else "hello_required"
+            raise KhalaClose(disconnect, str(exc), reason=reason or exc.reason, field=exc.field,
+                             request_id=exc.request_id) from None
 
     async def _read_loop(self) -> None:
-        message = self._decode(await self._next_frame(self.limits.hello_timeout, codes.HELLO_TIMEOUT))
+        message = self._decode(await self._next_frame(self.limits.hello_timeout, codes.HELLO_TIMEOUT), hello=True)
         if not isinstance(message, d.Hello):
             raise KhalaClose(codes.BAD_FRAME, "the first frame must be HELLO", reason="hello_required", field="kind")
         await self._hello(message)
         while True:
-            message = self._decode(await self._next_frame(self.limits.idle_timeout, codes.IDLE_TIMEOUT))
+            try:
+                message = self._decode(await self._next_frame(self.limits.idle_timeout, codes.IDLE_TIMEOUT),
+                                       hello=False)
+            except KhalaClose as refused:
+                if refused.disconnect is not codes.BAD_SUBSCRIPTION:
+                    raise
+                self.writer.push_control(self._error(refused))  # the socket stays open
+                continue
             if isinstance(message, d.Subscribe):
                 try:
                     await self._subscribe(message)
@@ -320,7 +336,7 @@ class Connection:
             heartbeat_interval_ms=int(limits.heartbeat_interval * 1000),
             idle_timeout_ms=int(limits.idle_timeout * 1000), max_inbound_frame_bytes=MAX_INBOUND_BYTES,
             max_batch_updates=MAX_BATCH_UPDATES, token_expires_at_unix_ms=claims.exp * 1000,
-            server_build_id=__version__,
+            server_build_id=__version__, max_batch_bytes=self.writer.max_frame_bytes,
         )))
 
     async def _subscribe(self, request: d.Subscribe) -> None:

@@ -1,19 +1,22 @@
 """``GET /sync/socket``: the WebSocket entry point, and the hub's life inside the app.
 
-The entry is thin: Origin and subprotocol checks, then a ``Connection`` runs the protocol.
+The entry is thin: Origin and subprotocol checks, then a ``Connection`` runs the protocol. What the
+web layer knows about a client — which bundle it is served, hence which compatibility window
+judges its HELLO — comes in through ``ServedWindowFor``, given by the app factory: Khala does not
+import ``web``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
 from litestar import Litestar
-from openagents_build.manifest import Compatibility
 from openagents_proto.sync import domain as d
+from openagents_proto.sync.compat import CompatibilityWindow
 
 from openagents_server.khala import codec, codes
 from openagents_server.khala.auth import PROTOCOL_VERSION, origin_allowed
@@ -23,13 +26,14 @@ from openagents_server.khala.hub import Hub
 from openagents_server.khala.retention import retention_loop
 from openagents_server.khala.tokens import SigningKeys
 from openagents_server.settings import Settings
-from openagents_server.web.compat import served_window
-from openagents_server.web.headers import COHORT_COOKIE
-from openagents_server.web.hosting import read_cookie
-from openagents_server.web.rollout import device_cohort_key
 
 _log = structlog.get_logger("openagents.khala.gateway")
 SOCKET_PATH = "/sync/socket"
+
+#: Given the upgrade request's headers (lower-case names) and the client's address: the
+#: compatibility window of the bundle this client is served and the builds deployed here (None: no
+#: bundle deployed). Khala judges the HELLO by it as well as by the operator's window.
+ServedWindowFor = Callable[[Mapping[str, str], str], Awaitable[tuple[CompatibilityWindow, frozenset[str]] | None]]
 
 
 def limits_from(settings: Settings) -> Limits:
@@ -74,19 +78,22 @@ class KhalaSocketApp:
     frame per socket. Everything else goes to ``inner`` unchanged.
     """
 
-    def __init__(self, app: Litestar, inner: Any, path: str = SOCKET_PATH) -> None:
+    def __init__(self, app: Litestar, inner: Any, served_window_for: ServedWindowFor | None = None,
+                 path: str = SOCKET_PATH) -> None:
         self.app = app
         self.inner = inner
+        self.served_window_for = served_window_for
         self.path = path
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "websocket" and scope["path"] == self.path:
-            await serve_socket(self.app, scope, receive, send)
+            await serve_socket(self.app, scope, receive, send, self.served_window_for)
             return
         await self.inner(scope, receive, send)
 
 
-async def serve_socket(app: Litestar, scope: Any, asgi_receive: Any, asgi_send: Any) -> None:
+async def serve_socket(app: Litestar, scope: Any, asgi_receive: Any, asgi_send: Any,
+                       served_window_for: ServedWindowFor | None = None) -> None:
     first = await asgi_receive()
     if first["type"] != "websocket.connect":
         return
@@ -129,11 +136,12 @@ async def serve_socket(app: Litestar, scope: Any, asgi_receive: Any, asgi_send: 
         return data if data is not None else message.get("text") or ""
 
     client = scope.get("client")
-    cohort = device_cohort_key(read_cookie(headers.get("cookie", "").encode("latin-1"), COHORT_COOKIE),
-                               client[0] if client else "", headers.get("user-agent", ""), settings.session_secret)
+    host = client[0] if client else ""
 
-    def window() -> Awaitable[tuple[Compatibility, frozenset[str]] | None]:
-        return served_window(app, cohort)
+    def window() -> Awaitable[tuple[CompatibilityWindow, frozenset[str]] | None]:
+        assert served_window_for is not None
+        return served_window_for(headers, host)
 
-    connection = Connection(state.khala_hub, state.khala_keys, state.khala_limits, receive, send, close, window)
+    connection = Connection(state.khala_hub, state.khala_keys, state.khala_limits, receive, send, close,
+                            window if served_window_for is not None else None)
     await connection.run()

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 import structlog
+from openagents_proto.sync.limits import MAX_BATCH_BYTES, MAX_BATCH_UPDATES
 
 from openagents_server.khala import codec, codes, log
 from openagents_server.khala.codes import KhalaClose
@@ -46,8 +47,8 @@ _log = structlog.get_logger("openagents.khala.hub")
 #: (three missed publishes; see metrics.PUBLISH_INTERVAL_SECONDS).
 NODE_TTL_SECONDS = 15.0
 
-#: anchor: UPDATE_BATCH holds at most 200 updates.
-BATCH_LIMIT = 200
+#: anchor: UPDATE_BATCH holds at most 200 updates (and at most MAX_BATCH_BYTES, ours).
+BATCH_LIMIT = MAX_BATCH_UPDATES
 
 
 @dataclass(eq=False)
@@ -58,6 +59,8 @@ class Subscription:
     live: bool = False
     #: Highest seq this subscription knows exists (from feed frames it could not take).
     pending_high: int = 0
+    #: The topic's head when the subscription was made (head watermarks never report less).
+    head: int = 0
     pump_task: asyncio.Task[None] | None = None
 
 
@@ -168,7 +171,7 @@ class Hub:
             _log.debug("khala_stats_cleanup_failed", error=str(exc))
         await self.fanout.stop()
         for conn in list(self.connections):
-            conn.terminate(KhalaClose(codes.SERVER_SHUTDOWN))
+            conn.terminate(KhalaClose(codes.SERVER_RESTART))
         for feed in self.feeds.values():
             if feed.task:
                 feed.task.cancel()
@@ -219,7 +222,7 @@ class Hub:
             feed = self.feeds[topic.name] = TopicFeed(topic)
         if feed.read_through is None:
             feed.read_through = head
-        sub = Subscription(conn, topic, last_sent=watermark)
+        sub = Subscription(conn, topic, last_sent=watermark, head=head)
         feed.subscribers.add(sub)
         conn.subscriptions[topic.name] = sub
         self._start_pump(sub)
@@ -237,12 +240,19 @@ class Hub:
                     feed.task.cancel()
                 del self.feeds[sub.topic.name]
 
+    def head_of(self, sub: Subscription) -> int:
+        """The topic's head watermark as this node knows it: what a batch's ``head_watermarks`` and a
+        heartbeat report (ahead of ``last_sent`` while a replay is under way)."""
+        feed = self.feeds.get(sub.topic.name)
+        read = feed.read_through if feed is not None and feed.read_through is not None else 0
+        return max(sub.head, sub.pending_high, sub.last_sent, read)
+
     def _start_pump(self, sub: Subscription) -> None:
         sub.live = False
         sub.pump_task = asyncio.create_task(self._pump(sub), name=f"khala-pump-{sub.topic.name}")
 
     async def _pump(self, sub: Subscription) -> None:
-        """Replay (or catch up) from the log in batches of ≤ 200, then go live."""
+        """Replay (or catch up) from the log in batches of ≤ 200 updates and ≤ MAX_BATCH_BYTES, then go live."""
         conn, topic = sub.conn, sub.topic
         try:
             while True:
@@ -260,15 +270,18 @@ class Hub:
                         topic, sub.last_sent, state.floor if state else 0, state.head if state else 0,
                         codes.REASON_RETENTION_FLOOR_BREACH)]))
                     return
-                if events:
-                    head = max(sub.pending_high, events[-1].seq)
-                    frame = codec.encode_batch(topic.name, events, head, replay_complete=final)
+                runs = codec.split_batches(topic.name, events, conn.writer.max_frame_bytes) if events else []
+                for index, run in enumerate(runs):
+                    if index:
+                        await conn.writer.wait_for_room()
+                    head = max(self.head_of(sub), events[-1].seq)  # the topic's head, not this batch's end
+                    frame = codec.encode_batch(topic.name, run, head, replay_complete=final and index == len(runs) - 1)
                     if not conn.writer.push(topic.name, frame):
                         conn.evict_slow()
                         return
-                    self.metrics.delivered[topic.topic_class.name] += len(events)
-                    self.metrics.replayed_events += len(events)
-                    sub.last_sent = events[-1].seq
+                    self.metrics.delivered[topic.topic_class.name] += len(run)
+                    self.metrics.replayed_events += len(run)
+                    sub.last_sent = run[-1].seq
                 if final:
                     if sub.pending_high > sub.last_sent:
                         continue  # the feed saw newer events while we were reading
@@ -307,13 +320,16 @@ class Hub:
                 feed.dirty = False
                 if feed.read_through is None:
                     continue
+                continued = False  # this read continues a full one: the same burst
                 while True:
                     events = await log.read(self.pool, name, after=feed.read_through, limit=BATCH_LIMIT)
                     if not events:
                         break
-                    self._dispatch(feed, events)
+                    for index, run in enumerate(codec.split_batches(name, events)):
+                        self._dispatch(feed, list(run), head=events[-1].seq, rest_of_read=continued or index > 0)
                     if len(events) < BATCH_LIMIT:
                         break
+                    continued = True
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - retry on the next wake-up; subscribers fall back to the log
@@ -323,7 +339,14 @@ class Hub:
             if self.feeds.get(name) is feed:
                 feed.task = asyncio.create_task(self._drain(feed))
 
-    def _dispatch(self, feed: TopicFeed, events: list[log.Event]) -> None:
+    def _dispatch(self, feed: TopicFeed, events: list[log.Event], head: int, rest_of_read: bool = False) -> None:
+        """Hand one batch (≤ MAX_BATCH_BYTES) to every live subscriber; ``head``: the topic's head.
+
+        ``rest_of_read``: the batch continues one read that held more than a batch (a large commit).
+        A subscriber whose queue cannot take such a continuation reads the rest from the log at its
+        own pace (a pump, which waits for room) — a burst larger than the queue is not the client's
+        fault. A batch that starts a read and does not fit evicts (the slow-consumer rule): the
+        client has not drained what it was sent before."""
         first, last = events[0].seq, events[-1].seq
         name = feed.topic.name
         recent = feed.recent
@@ -352,32 +375,44 @@ class Hub:
             if waiting is not None and waiting[1] == first - 1:
                 start = waiting[0]
                 if start not in merged:
-                    merged[start] = self._merged_frame(feed, start, last)
+                    merged[start] = self._merged_frame(feed, start, last, head)
                 combined = merged[start]
                 if combined is not None:
                     if writer.replace_tail(name, combined, (start, last)):
                         sub.last_sent = last
                         delivered += 1
                     else:
-                        sub.conn.evict_slow()
+                        self._refused(sub, last, rest_of_read)
                     continue
             if frame is None:
-                frame = codec.encode_batch(name, events, last)
+                frame = codec.encode_batch(name, events, head)
             if writer.push(name, frame, tag):
                 sub.last_sent = last
                 delivered += 1
             else:
-                sub.conn.evict_slow()
+                self._refused(sub, last, rest_of_read)
         self.metrics.delivered[klass] += delivered * len(events)
 
+    def _refused(self, sub: Subscription, last: int, rest_of_read: bool) -> None:
+        """A live frame did not fit in ``sub``'s queue (see ``_dispatch``)."""
+        if rest_of_read:
+            sub.pending_high = max(sub.pending_high, last)
+            self._start_pump(sub)
+        else:
+            sub.conn.evict_slow()
+
     @staticmethod
-    def _merged_frame(feed: TopicFeed, start: int, last: int) -> bytes | None:
-        """One live frame of seqs ``start..last`` from the feed's recent events (None if not held)."""
+    def _merged_frame(feed: TopicFeed, start: int, last: int, head: int) -> bytes | None:
+        """One live frame of seqs ``start..last`` from the feed's recent events (None if not held, or
+        if it would be larger than a batch may be)."""
         recent = feed.recent
         if last - start >= BATCH_LIMIT or not recent or recent[0].seq > start or recent[-1].seq != last:
             return None
         offset = start - recent[0].seq
-        return codec.encode_batch(feed.topic.name, [recent[i] for i in range(offset, len(recent))], last)
+        events = [recent[i] for i in range(offset, len(recent))]
+        if codec.batch_size(feed.topic.name, events) > MAX_BATCH_BYTES:
+            return None
+        return codec.encode_batch(feed.topic.name, events, head)
 
     # -- revocation -------------------------------------------------------------------------------
 

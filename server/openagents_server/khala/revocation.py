@@ -11,12 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import asyncpg
+from openagents_proto.control.domain import RevokeReason
 
 #: PostgreSQL channel every Khala node listens on for revocations.
 REVOCATION_CHANNEL = "khala_revocations"
 
 
-async def revoke_sessions(conn: asyncpg.Connection, session_ids: Sequence[str], reason: str = "revoked") -> None:
+async def revoke_sessions(conn: asyncpg.Connection, session_ids: Sequence[str], reason: RevokeReason | str) -> None:
+    """Record and announce the revocation; ``reason`` is one of the contract's ``RevokeReason``
+    values (anything else raises ValueError: the reasons are defined once, in the contract)."""
+    reason = RevokeReason(reason)
+    if reason is RevokeReason.UNSPECIFIED:
+        raise ValueError("a revocation states its reason")
     ids = sorted(set(session_ids))
     if not ids:
         return
@@ -26,7 +32,7 @@ async def revoke_sessions(conn: asyncpg.Connection, session_ids: Sequence[str], 
         SELECT unnest($1::text[]), $2
         ON CONFLICT (session_id) DO NOTHING
         """,
-        ids, reason,
+        ids, reason.value,
     )
     # NOTIFY payloads are limited to 8000 bytes: send ids in chunks.
     for start in range(0, len(ids), 100):

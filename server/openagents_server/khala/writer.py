@@ -5,7 +5,8 @@ full). Sending is driven by completion callbacks, not by a task per socket: a pu
 starts the send at once, and each send's completion starts the next. On the fan-out hot path that
 saves a task wake-up and an ``asyncio.Event`` round per frame per socket (granian's send returns a
 future-like object; any other awaitable is wrapped in a task). Live frames that would push the queue past ``max_bytes`` are refused and the caller evicts
-the client with ``slow_consumer``: nothing is lost, because the client resumes from its watermark
+the client with ``slow_consumer`` — a frame into an empty queue too, so the bound holds for every
+frame (the hub cuts batches at ``MAX_BATCH_BYTES``, half the default bound): nothing is lost, because the client resumes from its watermark
 and the log is durable. Replay never overflows: it waits for room instead (``wait_for_room``).
 
 Fairness: each topic has its own FIFO and the writer sends one frame per topic in turn, so a hot
@@ -26,8 +27,10 @@ from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from openagents_proto.sync.limits import MAX_BATCH_BYTES, MAX_OUTBOUND_QUEUE_BYTES
+
 #: anchor: 1 MiB outbound buffer per connection (Centrifugo's default client queue size).
-DEFAULT_MAX_BYTES = 1024 * 1024
+DEFAULT_MAX_BYTES = MAX_OUTBOUND_QUEUE_BYTES
 
 
 class Writer:
@@ -47,6 +50,12 @@ class Writer:
         self._done: asyncio.Future[None] | None = None
         self.sent_frames = 0
 
+    @property
+    def max_frame_bytes(self) -> int:
+        """The largest topic frame to build for this queue: the contract's batch cap, or half a
+        smaller queue (so a replay that waits for half the queue to drain has room for it)."""
+        return min(MAX_BATCH_BYTES, self.max_bytes // 2)
+
     def push_control(self, frame: bytes) -> None:
         """Acks, heartbeats and errors: never refused (they are small and bounded in number)."""
         if self._closed:
@@ -59,8 +68,8 @@ class Writer:
         """Queue a topic frame; False means the queue is full and the client must be evicted."""
         if self._closed:
             return True
-        if self.queued_bytes + len(frame) > self.max_bytes and self.queued_bytes > 0:
-            return False
+        if self.queued_bytes + len(frame) > self.max_bytes:
+            return False  # every frame, even into an empty queue (batches are cut below half the bound)
         if not self._in_flight and self._running and not self._sending and not self._control and not self._topics:
             self._grow(len(frame))  # idle socket (the common case): straight out, no queueing
             self._start(frame)

@@ -21,12 +21,13 @@ from typing import Any
 import structlog
 from litestar import Litestar
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from openagents_proto.sync.compat import negotiate
 
 from openagents_server.errors import envelope
 from openagents_server.observability import RESPONSE_HEADERS_KEY, add_response_header
 from openagents_server.settings import Settings
 from openagents_server.web.bundles import BundleStore, StoredFile, Variant
-from openagents_server.web.compat import CLIENT_BUILD_HEADER, evaluate
+from openagents_server.web.compat import CLIENT_BUILD_HEADER
 from openagents_server.web.headers import (
     ASSET_HEADERS,
     BUILD_HEADER,
@@ -189,8 +190,8 @@ class WebHosting:
             return
         if path.startswith("/api/") and choice.bundle is not None and CLIENT_BUILD_HEADER.encode() in headers:
             client = headers[CLIENT_BUILD_HEADER.encode()].decode("latin-1")
-            verdict = evaluate(choice.bundle.manifest.compatibility, client,
-                               known_builds=frozenset(self.store.bundles()))
+            verdict = negotiate(choice.bundle.manifest.compatibility, client_build_id=client,
+                                known_builds=frozenset(self.store.bundles()))
             if not verdict.accepted:
                 await self._upgrade_required(send, verdict.code or "upgrade_required", client, choice, build_id)
                 return

@@ -41,6 +41,9 @@ class RevokeReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REVOKE_REASON_DEVICE_REPLACED: _ClassVar[RevokeReason]
     REVOKE_REASON_TOKEN_REPLAY: _ClassVar[RevokeReason]
     REVOKE_REASON_SECURITY_POLICY: _ClassVar[RevokeReason]
+    REVOKE_REASON_REFRESH_TOKEN_EXPIRED: _ClassVar[RevokeReason]
+    REVOKE_REASON_USER_DELETED: _ClassVar[RevokeReason]
+    REVOKE_REASON_TOKEN_REVOKED: _ClassVar[RevokeReason]
 
 class ControlErrorCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -76,6 +79,9 @@ REVOKE_REASON_ADMIN: RevokeReason
 REVOKE_REASON_DEVICE_REPLACED: RevokeReason
 REVOKE_REASON_TOKEN_REPLAY: RevokeReason
 REVOKE_REASON_SECURITY_POLICY: RevokeReason
+REVOKE_REASON_REFRESH_TOKEN_EXPIRED: RevokeReason
+REVOKE_REASON_USER_DELETED: RevokeReason
+REVOKE_REASON_TOKEN_REVOKED: RevokeReason
 CONTROL_ERROR_CODE_UNSPECIFIED: ControlErrorCode
 CONTROL_ERROR_CODE_INVALID_REQUEST: ControlErrorCode
 CONTROL_ERROR_CODE_UNAUTHORIZED: ControlErrorCode

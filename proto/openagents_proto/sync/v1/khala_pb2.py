@@ -24,35 +24,35 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eopenagents/sync/v1/khala.proto\x12\x12openagents.sync.v1\"\x89\x01\n\nKhalaFrame\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12\x30\n\x04kind\x18\x03 \x01(\x0e\x32\".openagents.sync.v1.KhalaFrameKind\x12\x15\n\rpayload_bytes\x18\x04 \x01(\x0c\x12\x16\n\x0eschema_version\x18\x05 \x01(\r\"\xad\x01\n\x05Hello\x12\x12\n\nsync_token\x18\x01 \x01(\t\x12\x17\n\x0f\x63lient_build_id\x18\x02 \x01(\t\x12\x18\n\x10protocol_version\x18\x03 \x01(\t\x12\x16\n\x0eschema_version\x18\x04 \x01(\r\x12\x32\n\x07surface\x18\x05 \x01(\x0e\x32!.openagents.sync.v1.ClientSurface\x12\x11\n\tdevice_id\x18\x06 \x01(\t\"\x81\x02\n\x07HelloOk\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12\x18\n\x10protocol_version\x18\x02 \x01(\t\x12\x16\n\x0eschema_version\x18\x03 \x01(\r\x12\x1d\n\x15heartbeat_interval_ms\x18\x04 \x01(\r\x12\x17\n\x0fidle_timeout_ms\x18\x05 \x01(\r\x12\x1f\n\x17max_inbound_frame_bytes\x18\x06 \x01(\r\x12\x19\n\x11max_batch_updates\x18\x07 \x01(\r\x12 \n\x18token_expires_at_unix_ms\x18\x08 \x01(\x03\x12\x17\n\x0fserver_build_id\x18\t \x01(\t\"/\n\x0bTopicCursor\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x11\n\twatermark\x18\x02 \x01(\x04\"f\n\tSubscribe\x12\x0e\n\x06topics\x18\x01 \x03(\t\x12\x35\n\x0cresume_after\x18\x02 \x03(\x0b\x32\x1f.openagents.sync.v1.TopicCursor\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"j\n\nSubscribed\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06topics\x18\x02 \x03(\t\x12\x38\n\x0fhead_watermarks\x18\x03 \x03(\x0b\x32\x1f.openagents.sync.v1.TopicCursor\"1\n\x0bUnsubscribe\x12\x0e\n\x06topics\x18\x01 \x03(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"w\n\x06Update\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x0f\n\x07\x64oc_key\x18\x02 \x01(\t\x12\x13\n\x0b\x64oc_version\x18\x03 \x01(\x04\x12\x0f\n\x07payload\x18\x04 \x01(\x0c\x12\x11\n\twatermark\x18\x05 \x01(\x04\x12\x14\n\x0cpayload_hash\x18\x06 \x01(\t\"\x8d\x01\n\x0bUpdateBatch\x12+\n\x07updates\x18\x01 \x03(\x0b\x32\x1a.openagents.sync.v1.Update\x12\x17\n\x0freplay_complete\x18\x02 \x01(\x08\x12\x38\n\x0fhead_watermarks\x18\x03 \x03(\x0b\x32\x1f.openagents.sync.v1.TopicCursor\"Y\n\tHeartbeat\x12\x33\n\nwatermarks\x18\x01 \x03(\x0b\x32\x1f.openagents.sync.v1.TopicCursor\x12\x17\n\x0fsent_at_unix_ms\x18\x02 \x01(\x03*\xaf\x02\n\x0eKhalaFrameKind\x12 \n\x1cKHALA_FRAME_KIND_UNSPECIFIED\x10\x00\x12\x1a\n\x16KHALA_FRAME_KIND_HELLO\x10\x01\x12\x1d\n\x19KHALA_FRAME_KIND_HELLO_OK\x10\x02\x12\x1e\n\x1aKHALA_FRAME_KIND_SUBSCRIBE\x10\x03\x12\x1f\n\x1bKHALA_FRAME_KIND_SUBSCRIBED\x10\x04\x12 \n\x1cKHALA_FRAME_KIND_UNSUBSCRIBE\x10\x05\x12!\n\x1dKHALA_FRAME_KIND_UPDATE_BATCH\x10\x06\x12\x1e\n\x1aKHALA_FRAME_KIND_HEARTBEAT\x10\x07\x12\x1a\n\x16KHALA_FRAME_KIND_ERROR\x10\x08*\x93\x01\n\rClientSurface\x12\x1e\n\x1a\x43LIENT_SURFACE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43LIENT_SURFACE_WEB\x10\x01\x12\x1a\n\x16\x43LIENT_SURFACE_DESKTOP\x10\x02\x12\x16\n\x12\x43LIENT_SURFACE_IOS\x10\x03\x12\x16\n\x12\x43LIENT_SURFACE_CLI\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eopenagents/sync/v1/khala.proto\x12\x12openagents.sync.v1\"\x89\x01\n\nKhalaFrame\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12\x30\n\x04kind\x18\x03 \x01(\x0e\x32\".openagents.sync.v1.KhalaFrameKind\x12\x15\n\rpayload_bytes\x18\x04 \x01(\x0c\x12\x16\n\x0eschema_version\x18\x05 \x01(\r\"\xad\x01\n\x05Hello\x12\x12\n\nsync_token\x18\x01 \x01(\t\x12\x17\n\x0f\x63lient_build_id\x18\x02 \x01(\t\x12\x18\n\x10protocol_version\x18\x03 \x01(\t\x12\x16\n\x0eschema_version\x18\x04 \x01(\r\x12\x32\n\x07surface\x18\x05 \x01(\x0e\x32!.openagents.sync.v1.ClientSurface\x12\x11\n\tdevice_id\x18\x06 \x01(\t\"\x9a\x02\n\x07HelloOk\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12\x18\n\x10protocol_version\x18\x02 \x01(\t\x12\x16\n\x0eschema_version\x18\x03 \x01(\r\x12\x1d\n\x15heartbeat_interval_ms\x18\x04 \x01(\r\x12\x17\n\x0fidle_timeout_ms\x18\x05 \x01(\r\x12\x1f\n\x17max_inbound_frame_bytes\x18\x06 \x01(\r\x12\x19\n\x11max_batch_updates\x18\x07 \x01(\r\x12 \n\x18token_expires_at_unix_ms\x18\x08 \x01(\x03\x12\x17\n\x0fserver_build_id\x18\t \x01(\t\x12\x17\n\x0fmax_batch_bytes\x18\n \x01(\r\"/\n\x0bTopicCursor\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x11\n\twatermark\x18\x02 \x01(\x04\"f\n\tSubscribe\x12\x0e\n\x06topics\x18\x01 \x03(\t\x12\x35\n\x0cresume_after\x18\x02 \x03(\x0b\x32\x1f.openagents.sync.v1.TopicCursor\x12\x12\n\nrequest_id\x18\x03 \x01(\t\"j\n\nSubscribed\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06topics\x18\x02 \x03(\t\x12\x38\n\x0fhead_watermarks\x18\x03 \x03(\x0b\x32\x1f.openagents.sync.v1.TopicCursor\"1\n\x0bUnsubscribe\x12\x0e\n\x06topics\x18\x01 \x03(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"w\n\x06Update\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x0f\n\x07\x64oc_key\x18\x02 \x01(\t\x12\x13\n\x0b\x64oc_version\x18\x03 \x01(\x04\x12\x0f\n\x07payload\x18\x04 \x01(\x0c\x12\x11\n\twatermark\x18\x05 \x01(\x04\x12\x14\n\x0cpayload_hash\x18\x06 \x01(\t\"\x8d\x01\n\x0bUpdateBatch\x12+\n\x07updates\x18\x01 \x03(\x0b\x32\x1a.openagents.sync.v1.Update\x12\x17\n\x0freplay_complete\x18\x02 \x01(\x08\x12\x38\n\x0fhead_watermarks\x18\x03 \x03(\x0b\x32\x1f.openagents.sync.v1.TopicCursor\"Y\n\tHeartbeat\x12\x33\n\nwatermarks\x18\x01 \x03(\x0b\x32\x1f.openagents.sync.v1.TopicCursor\x12\x17\n\x0fsent_at_unix_ms\x18\x02 \x01(\x03*\xaf\x02\n\x0eKhalaFrameKind\x12 \n\x1cKHALA_FRAME_KIND_UNSPECIFIED\x10\x00\x12\x1a\n\x16KHALA_FRAME_KIND_HELLO\x10\x01\x12\x1d\n\x19KHALA_FRAME_KIND_HELLO_OK\x10\x02\x12\x1e\n\x1aKHALA_FRAME_KIND_SUBSCRIBE\x10\x03\x12\x1f\n\x1bKHALA_FRAME_KIND_SUBSCRIBED\x10\x04\x12 \n\x1cKHALA_FRAME_KIND_UNSUBSCRIBE\x10\x05\x12!\n\x1dKHALA_FRAME_KIND_UPDATE_BATCH\x10\x06\x12\x1e\n\x1aKHALA_FRAME_KIND_HEARTBEAT\x10\x07\x12\x1a\n\x16KHALA_FRAME_KIND_ERROR\x10\x08*\x93\x01\n\rClientSurface\x12\x1e\n\x1a\x43LIENT_SURFACE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43LIENT_SURFACE_WEB\x10\x01\x12\x1a\n\x16\x43LIENT_SURFACE_DESKTOP\x10\x02\x12\x16\n\x12\x43LIENT_SURFACE_IOS\x10\x03\x12\x16\n\x12\x43LIENT_SURFACE_CLI\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'openagents_proto.sync.v1.khala_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_KHALAFRAMEKIND']._serialized_start=1299
-  _globals['_KHALAFRAMEKIND']._serialized_end=1602
-  _globals['_CLIENTSURFACE']._serialized_start=1605
-  _globals['_CLIENTSURFACE']._serialized_end=1752
+  _globals['_KHALAFRAMEKIND']._serialized_start=1324
+  _globals['_KHALAFRAMEKIND']._serialized_end=1627
+  _globals['_CLIENTSURFACE']._serialized_start=1630
+  _globals['_CLIENTSURFACE']._serialized_end=1777
   _globals['_KHALAFRAME']._serialized_start=55
   _globals['_KHALAFRAME']._serialized_end=192
   _globals['_HELLO']._serialized_start=195
   _globals['_HELLO']._serialized_end=368
   _globals['_HELLOOK']._serialized_start=371
-  _globals['_HELLOOK']._serialized_end=628
-  _globals['_TOPICCURSOR']._serialized_start=630
-  _globals['_TOPICCURSOR']._serialized_end=677
-  _globals['_SUBSCRIBE']._serialized_start=679
-  _globals['_SUBSCRIBE']._serialized_end=781
-  _globals['_SUBSCRIBED']._serialized_start=783
-  _globals['_SUBSCRIBED']._serialized_end=889
-  _globals['_UNSUBSCRIBE']._serialized_start=891
-  _globals['_UNSUBSCRIBE']._serialized_end=940
-  _globals['_UPDATE']._serialized_start=942
-  _globals['_UPDATE']._serialized_end=1061
-  _globals['_UPDATEBATCH']._serialized_start=1064
-  _globals['_UPDATEBATCH']._serialized_end=1205
-  _globals['_HEARTBEAT']._serialized_start=1207
-  _globals['_HEARTBEAT']._serialized_end=1296
+  _globals['_HELLOOK']._serialized_end=653
+  _globals['_TOPICCURSOR']._serialized_start=655
+  _globals['_TOPICCURSOR']._serialized_end=702
+  _globals['_SUBSCRIBE']._serialized_start=704
+  _globals['_SUBSCRIBE']._serialized_end=806
+  _globals['_SUBSCRIBED']._serialized_start=808
+  _globals['_SUBSCRIBED']._serialized_end=914
+  _globals['_UNSUBSCRIBE']._serialized_start=916
+  _globals['_UNSUBSCRIBE']._serialized_end=965
+  _globals['_UPDATE']._serialized_start=967
+  _globals['_UPDATE']._serialized_end=1086
+  _globals['_UPDATEBATCH']._serialized_start=1089
+  _globals['_UPDATEBATCH']._serialized_end=1230
+  _globals['_HEARTBEAT']._serialized_start=1232
+  _globals['_HEARTBEAT']._serialized_end=1321
 # @@protoc_insertion_point(module_scope)

@@ -72,7 +72,7 @@ class Hello(_message.Message):
     def __init__(self, sync_token: _Optional[str] = ..., client_build_id: _Optional[str] = ..., protocol_version: _Optional[str] = ..., schema_version: _Optional[int] = ..., surface: _Optional[_Union[ClientSurface, str]] = ..., device_id: _Optional[str] = ...) -> None: ...
 
 class HelloOk(_message.Message):
-    __slots__ = ("connection_id", "protocol_version", "schema_version", "heartbeat_interval_ms", "idle_timeout_ms", "max_inbound_frame_bytes", "max_batch_updates", "token_expires_at_unix_ms", "server_build_id")
+    __slots__ = ("connection_id", "protocol_version", "schema_version", "heartbeat_interval_ms", "idle_timeout_ms", "max_inbound_frame_bytes", "max_batch_updates", "token_expires_at_unix_ms", "server_build_id", "max_batch_bytes")
     CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -82,6 +82,7 @@ class HelloOk(_message.Message):
     MAX_BATCH_UPDATES_FIELD_NUMBER: _ClassVar[int]
     TOKEN_EXPIRES_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     SERVER_BUILD_ID_FIELD_NUMBER: _ClassVar[int]
+    MAX_BATCH_BYTES_FIELD_NUMBER: _ClassVar[int]
     connection_id: str
     protocol_version: str
     schema_version: int
@@ -91,7 +92,8 @@ class HelloOk(_message.Message):
     max_batch_updates: int
     token_expires_at_unix_ms: int
     server_build_id: str
-    def __init__(self, connection_id: _Optional[str] = ..., protocol_version: _Optional[str] = ..., schema_version: _Optional[int] = ..., heartbeat_interval_ms: _Optional[int] = ..., idle_timeout_ms: _Optional[int] = ..., max_inbound_frame_bytes: _Optional[int] = ..., max_batch_updates: _Optional[int] = ..., token_expires_at_unix_ms: _Optional[int] = ..., server_build_id: _Optional[str] = ...) -> None: ...
+    max_batch_bytes: int
+    def __init__(self, connection_id: _Optional[str] = ..., protocol_version: _Optional[str] = ..., schema_version: _Optional[int] = ..., heartbeat_interval_ms: _Optional[int] = ..., idle_timeout_ms: _Optional[int] = ..., max_inbound_frame_bytes: _Optional[int] = ..., max_batch_updates: _Optional[int] = ..., token_expires_at_unix_ms: _Optional[int] = ..., server_build_id: _Optional[str] = ..., max_batch_bytes: _Optional[int] = ...) -> None: ...
 
 class TopicCursor(_message.Message):
     __slots__ = ("topic", "watermark")

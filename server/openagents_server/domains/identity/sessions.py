@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+from openagents_proto.control.domain import RevokeReason
 
 from openagents_server.audit import audit
 from openagents_server.domains.identity import problems
@@ -36,13 +37,12 @@ from openagents_server.domains.orgs import service as org_service
 from openagents_server.errors import Conflict, DomainError
 from openagents_server.khala.revocation import revoke_sessions
 
-#: Revocation reasons, recorded on the session and sent to Khala.
-LOGOUT = "logout"
-USER_REVOKED = "user_revoked"
-DEVICE_REPLACED = "device_replaced"
-TOKEN_REPLAY = "token_replay"
-REFRESH_EXPIRED = "refresh_token_expired"
-USER_DELETED = "user_deleted"
+#: Revocation reasons (the contract's RevokeReason), recorded on the session and sent to Khala.
+LOGOUT = USER_REVOKED = RevokeReason.USER_LOGOUT  # signing out here, or another session of the user's
+DEVICE_REPLACED = RevokeReason.DEVICE_REPLACED
+TOKEN_REPLAY = RevokeReason.TOKEN_REPLAY
+REFRESH_EXPIRED = RevokeReason.REFRESH_TOKEN_EXPIRED
+USER_DELETED = RevokeReason.USER_DELETED
 
 
 @dataclass(frozen=True)
