@@ -29,11 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openagents_proto.sync.compat import is_shell_build
-
-from openagents_build.hashing import NAME_HASH_LEN, Compressor, hashed_name, sha256_hex
-from openagents_build.lockfile import lock_entry, write_lock
-from openagents_build.manifest import (
+from openagents_proto.bundle_manifest import (
     Asset,
     Compatibility,
     Entry,
@@ -43,6 +39,10 @@ from openagents_build.manifest import (
     decode_manifest,
     encode_manifest,
 )
+from openagents_proto.sync.compat import is_shell_build
+
+from openagents_build.hashing import NAME_HASH_LEN, Compressor, hashed_name, sha256_hex
+from openagents_build.lockfile import lock_entry, write_lock
 from openagents_build.pins import PROTOCOL_VERSION, PYODIDE_CORE_FILES, PYODIDE_VERSION, SCHEMA_RANGE
 from openagents_build.runtime import core_lock_info, ensure_runtime
 from openagents_build.wheels import (

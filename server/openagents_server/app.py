@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Request, Response, get
@@ -17,15 +15,15 @@ from openagents_server.domains import DOMAIN_PLUGINS
 from openagents_server.errors import EXCEPTION_HANDLERS
 from openagents_server.health import HealthController
 from openagents_server.heap import frozen_startup_heap
-from openagents_server.khala.gateway import KhalaSocketApp, khala_lifespan
+from openagents_server.khala.gateway import KhalaSocketApp
 from openagents_server.khala.http import KhalaController
 from openagents_server.observability import RequestIdMiddleware, configure_logging
 from openagents_server.openapi import SECURITY_SCHEMES
 from openagents_server.services import AppServices
 from openagents_server.settings import Settings, load_settings
-from openagents_server.web import ROUTE_HANDLERS as WEB_HANDLERS
-from openagents_server.web import WebHosting
 from openagents_server.web.compat import served_window_for
+from openagents_server.web.controller import WebClientController
+from openagents_server.web.hosting import WebHosting
 
 
 @get("/openapi.json", include_in_schema=False, sync_to_thread=False)
@@ -42,18 +40,12 @@ def create_app(settings: Settings, extra_handlers: list[ControllerRouterHandler]
 
     services = AppServices(settings)
 
-    @asynccontextmanager
-    async def khala_state(app: Litestar) -> AsyncIterator[None]:
-        # Khala and shell hosting still read these two from app.state (their own lifespans).
-        app.state.pool = services.pool
-        yield
-
-    handlers: list[ControllerRouterHandler] = [HealthController, openapi_document, KhalaController, *WEB_HANDLERS]
+    handlers: list[ControllerRouterHandler] = [HealthController, openapi_document, KhalaController, WebClientController]
     handlers += extra_handlers or []
     app = Litestar(
         route_handlers=handlers,
         plugins=[plugin() for plugin in DOMAIN_PLUGINS],
-        lifespan=[services.lifespan, khala_state, khala_lifespan, frozen_startup_heap],
+        lifespan=[services.lifespan, frozen_startup_heap],
         dependencies=services.dependencies(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(
@@ -68,13 +60,13 @@ def create_app(settings: Settings, extra_handlers: list[ControllerRouterHandler]
         # stdlib handler bound to whatever sys.stderr was at start (in tests: a closed capture).
         logging_config=None,
     )
-    app.state.settings = settings
     # Outermost, so 404/405 raised by the router (outside handler middleware) carry the id too.
     # Inside it, shell delivery (assets, index.html fallback, build id, client gate): see web/hosting.py.
-    app.state.web = WebHosting(app.asgi_handler, app, settings)
-    app.asgi_handler = RequestIdMiddleware(app.state.web)
+    hosting = services.web_hosting = WebHosting(app.asgi_handler, app, settings, lambda: services.pool_if_open)
+    app.asgi_handler = RequestIdMiddleware(hosting)
     # Khala's WebSocket (/sync/socket) is served in front of the router, without per-frame wrappers.
-    app.asgi_handler = KhalaSocketApp(app, app.asgi_handler, served_window_for(app))
+    app.asgi_handler = KhalaSocketApp(services.khala, app.asgi_handler,
+                                      served_window_for(hosting, settings.session_secret))
     return app
 
 

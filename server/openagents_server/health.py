@@ -10,10 +10,10 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from msgspec import Struct
 
 from openagents_server.db.migrate import pending_migrations
+from openagents_server.dependencies import DbPool
 from openagents_server.errors import error_response
 from openagents_server.openapi import ErrorBody
 from openagents_server.responses import Data
-from openagents_server.services import DbPool
 
 
 class Health(Struct):

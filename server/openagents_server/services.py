@@ -15,8 +15,7 @@ from typing import Any
 
 import asyncpg
 from litestar import Litestar
-from litestar.di import NamedDependency, Provide
-from litestar.params import SkipValidation
+from litestar.di import Provide
 
 from openagents_server.db.bus import PostgresBus
 from openagents_server.db.pool import create_pool, init_connection
@@ -25,8 +24,10 @@ from openagents_server.domains.identity.cookies import CookieNames
 from openagents_server.domains.identity.credential_cache import CredentialCache
 from openagents_server.domains.identity.credential_cache import attach as attach_credential_cache
 from openagents_server.domains.identity.providers import IdentityProvider, build_provider
+from openagents_server.khala.node import KhalaNode
 from openagents_server.khala.tokens import SigningKeys
 from openagents_server.settings import Settings
+from openagents_server.web.hosting import WebHosting
 
 
 async def _keep_session_state(conn: asyncpg.Connection) -> None:
@@ -49,6 +50,9 @@ class AppServices:
         self.cookie_names = CookieNames.for_settings(settings)
         self.signing_keys = SigningKeys.parse(settings.sync_token_secret)
         self.credential_cache = CredentialCache(ttl=settings.auth_cache_seconds)
+        self.khala = KhalaNode(settings)
+        #: Set by the app factory once the shell-hosting layer is built (it wraps the app).
+        self.web_hosting: WebHosting | None = None
         self.authenticator = Authenticator(settings, lambda: self.auth_pool, self.credential_cache, self.cookie_names)
         self._pool: asyncpg.Pool | None = None
         self._auth_pool: asyncpg.Pool | None = None
@@ -58,6 +62,11 @@ class AppServices:
     def pool(self) -> asyncpg.Pool:
         if self._pool is None:
             raise NotStarted("the database pool starts with the app's lifespan")
+        return self._pool
+
+    @property
+    def pool_if_open(self) -> asyncpg.Pool | None:
+        """The pool, or None before the lifespan opened it (the hosting layer serves files meanwhile)."""
         return self._pool
 
     @property
@@ -85,9 +94,11 @@ class AppServices:
         self.bus = PostgresBus(settings.database_url)
         await attach_credential_cache(self.credential_cache, self.bus)
         await self.bus.start()
+        await self.khala.start(self.pool, self.bus)
         try:
             yield
         finally:
+            await self.khala.stop()
             await self.bus.stop()
             await self._identity_provider.close()
             await self._auth_pool.close()
@@ -108,17 +119,8 @@ class AppServices:
             "credential_cache": provide(lambda: self.credential_cache),
             "cookie_names": provide(lambda: self.cookie_names),
             "authenticator": provide(lambda: self.authenticator),
+            "khala": provide(lambda: self.khala),
+            "web_hosting": provide(lambda: self.web_hosting),
             # Not cached: the caller is resolved anew for every request.
             "auth": Provide(self.authenticator.authenticate),
         }
-
-
-#: Handler parameter types for the dependencies above (not re-validated per request).
-AppSettings = NamedDependency[SkipValidation[Settings]]
-DbPool = NamedDependency[SkipValidation[asyncpg.Pool]]
-AuthPool = NamedDependency[SkipValidation[asyncpg.Pool]]
-Provider = NamedDependency[SkipValidation[IdentityProvider]]
-Keys = NamedDependency[SkipValidation[SigningKeys]]
-Cache = NamedDependency[SkipValidation[CredentialCache]]
-Cookies = NamedDependency[SkipValidation[CookieNames]]
-AuthenticatorDep = NamedDependency[SkipValidation[Authenticator]]

@@ -100,7 +100,7 @@ def test_no_topic_or_build_id_grammar_is_written_in_the_server() -> None:
 
 
 def test_revoke_reasons_are_the_contracts() -> None:
-    sessions = importlib.import_module("openagents_server.control.sessions")
+    sessions = importlib.import_module("openagents_server.domains.identity.sessions")
     constants = {k: v for k, v in vars(sessions).items() if k.isupper() and k in
                  ("LOGOUT", "USER_REVOKED", "DEVICE_REPLACED", "TOKEN_REPLAY", "REFRESH_EXPIRED", "USER_DELETED")}
     assert len(constants) == 6

@@ -13,8 +13,8 @@ from pathlib import Path
 import brotli
 import pytest
 from openagents_build import BuildOptions, build_bundle, pipeline
-from openagents_build.manifest import decode_manifest
 from openagents_build.pins import DEPENDENCY_WHEELS, PYODIDE_CORE_FILES
+from openagents_proto.bundle_manifest import decode_manifest
 
 from tests.support.bundles import REPO, TIME_A, BuiltBundles
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import brotli
 import httpx
 import pytest
-from openagents_build.manifest import Manifest, decode_manifest
+from openagents_proto.bundle_manifest import Manifest, decode_manifest
 from openagents_server.web.headers import content_security_policy
 
 from tests.support.bundles import BuiltBundles

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import asyncpg
 import httpx
 import pytest
-from openagents_build.manifest import decode_manifest
+from openagents_proto.bundle_manifest import decode_manifest
 
 from tests.support.bundles import REPO, BuiltBundles
 from tests.support.servers import LiveServer

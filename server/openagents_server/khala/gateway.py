@@ -1,4 +1,4 @@
-"""``GET /sync/socket``: the WebSocket entry point, and the hub's life inside the app.
+"""``GET /sync/socket``: the WebSocket entry point.
 
 The entry is thin: Origin and subprotocol checks, then a ``Connection`` runs the protocol. What the
 web layer knows about a client — which bundle it is served, hence which compatibility window
@@ -8,24 +8,17 @@ import ``web``.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import structlog
-from litestar import Litestar
 from openagents_proto.sync import domain as d
 from openagents_proto.sync.compat import CompatibilityWindow
 
 from openagents_server.khala import codec, codes
 from openagents_server.khala.auth import PROTOCOL_VERSION, origin_allowed
-from openagents_server.khala.connection import Connection, Limits
-from openagents_server.khala.fanout import Fanout, MemoryFanout, PostgresFanout
-from openagents_server.khala.hub import Hub
-from openagents_server.khala.retention import retention_loop
-from openagents_server.khala.tokens import SigningKeys
-from openagents_server.settings import Settings
+from openagents_server.khala.connection import Connection
+from openagents_server.khala.node import KhalaNode
 
 _log = structlog.get_logger("openagents.khala.gateway")
 SOCKET_PATH = "/sync/socket"
@@ -36,40 +29,6 @@ SOCKET_PATH = "/sync/socket"
 ServedWindowFor = Callable[[Mapping[str, str], str], Awaitable[tuple[CompatibilityWindow, frozenset[str]] | None]]
 
 
-def limits_from(settings: Settings) -> Limits:
-    return Limits(
-        hello_timeout=settings.khala_hello_timeout_ms / 1000,
-        heartbeat_interval=settings.khala_heartbeat_interval_ms / 1000,
-        idle_timeout=settings.khala_idle_timeout_ms / 1000,
-        outbound_queue_bytes=settings.khala_outbound_queue_bytes,
-        inbound_rate=settings.khala_inbound_rate_per_second,
-        inbound_burst=settings.khala_inbound_burst,
-        max_connections_per_user=settings.khala_max_connections_per_user,
-        min_client_build_id=settings.khala_min_client_build_id,
-        max_client_build_id=settings.khala_max_client_build_id,
-        min_schema_version=settings.khala_min_schema_version,
-        max_schema_version=settings.khala_max_schema_version,
-    )
-
-
-@asynccontextmanager
-async def khala_lifespan(app: Litestar) -> AsyncIterator[None]:
-    """Start this process's hub (and its LISTEN connection) after the pool exists."""
-    settings: Settings = app.state.settings
-    fanout: Fanout = PostgresFanout(settings.database_url) if settings.khala_fanout == "postgres" else MemoryFanout()
-    hub = Hub(app.state.pool, fanout, poll_interval=settings.khala_head_check_interval_ms / 1000)
-    await hub.start()
-    app.state.khala_hub = hub
-    app.state.khala_keys = SigningKeys.parse(settings.sync_token_secret)
-    app.state.khala_limits = limits_from(settings)
-    pruner = asyncio.create_task(retention_loop(app.state.pool, settings.khala_retention_interval_ms / 1000))
-    try:
-        yield
-    finally:
-        pruner.cancel()
-        await hub.stop()
-
-
 class KhalaSocketApp:
     """ASGI layer in front of the app: ``/sync/socket`` WebSockets go straight to Khala.
 
@@ -78,27 +37,26 @@ class KhalaSocketApp:
     frame per socket. Everything else goes to ``inner`` unchanged.
     """
 
-    def __init__(self, app: Litestar, inner: Any, served_window_for: ServedWindowFor | None = None,
+    def __init__(self, node: KhalaNode, inner: Any, served_window_for: ServedWindowFor | None = None,
                  path: str = SOCKET_PATH) -> None:
-        self.app = app
+        self.node = node
         self.inner = inner
         self.served_window_for = served_window_for
         self.path = path
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "websocket" and scope["path"] == self.path:
-            await serve_socket(self.app, scope, receive, send, self.served_window_for)
+            await serve_socket(self.node, scope, receive, send, self.served_window_for)
             return
         await self.inner(scope, receive, send)
 
 
-async def serve_socket(app: Litestar, scope: Any, asgi_receive: Any, asgi_send: Any,
+async def serve_socket(node: KhalaNode, scope: Any, asgi_receive: Any, asgi_send: Any,
                        served_window_for: ServedWindowFor | None = None) -> None:
     first = await asgi_receive()
     if first["type"] != "websocket.connect":
         return
-    state = app.state
-    settings: Settings = state.settings
+    settings = node.settings
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
     origin = headers.get("origin")
     if not origin_allowed(origin, settings.allowed_origins, settings.public_origin):
@@ -142,6 +100,6 @@ async def serve_socket(app: Litestar, scope: Any, asgi_receive: Any, asgi_send: 
         assert served_window_for is not None
         return served_window_for(headers, host)
 
-    connection = Connection(state.khala_hub, state.khala_keys, state.khala_limits, receive, send, close,
+    connection = Connection(node.hub, node.keys, node.limits, receive, send, close,
                             window if served_window_for is not None else None)
     await connection.run()

@@ -1,4 +1,8 @@
-"""Subscriptions on this node, and delivery from the log to them.
+"""Subscriptions on this node, and delivery from the log to them: the registry and the dispatcher.
+
+What the hub does not do lives beside it: socket admission and node stats (``cluster``), the periodic
+head check (``heads``), the socket index and revocation (``sockets``), wake-ups (``fanout``). It knows
+a connection only through the small :class:`Subscriber` protocol below.
 
 One ``TopicFeed`` per topic with local subscribers reads new events from the log once per wake-up
 and encodes **one** frame that every live subscriber of the topic receives (encode once per
@@ -21,31 +25,40 @@ sends fewer, larger frames to the sockets that fall behind.
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import asyncpg
 import structlog
 from openagents_proto.sync.limits import MAX_BATCH_BYTES, MAX_BATCH_UPDATES
 
 from openagents_server.khala import codec, codes, log
+from openagents_server.khala.cluster import ClusterMembership
 from openagents_server.khala.codes import KhalaClose
 from openagents_server.khala.fanout import Fanout
+from openagents_server.khala.heads import HeadWatch
 from openagents_server.khala.metrics import Metrics
+from openagents_server.khala.sockets import SocketIndex
 from openagents_server.khala.topics import Topic
 
 if TYPE_CHECKING:
     from openagents_server.khala.connection import Connection
+    from openagents_server.khala.writer import Writer
+
+
+class Subscriber(Protocol):
+    """What the hub needs of a connection: its queue, its subscriptions, and how to end it."""
+
+    id: str
+    writer: Writer
+    subscriptions: dict[str, Subscription]
+
+    def terminate(self, close: KhalaClose) -> None: ...
+    def evict_slow(self) -> None: ...
 
 _log = structlog.get_logger("openagents.khala.hub")
-
-#: A node whose stats row is older than this is dead: its sockets stop counting toward per-user caps
-#: (three missed publishes; see metrics.PUBLISH_INTERVAL_SECONDS).
-NODE_TTL_SECONDS = 15.0
 
 #: anchor: UPDATE_BATCH holds at most 200 updates (and at most MAX_BATCH_BYTES, ours).
 BATCH_LIMIT = MAX_BATCH_UPDATES
@@ -53,7 +66,7 @@ BATCH_LIMIT = MAX_BATCH_UPDATES
 
 @dataclass(eq=False)
 class Subscription:
-    conn: Connection
+    conn: Connection  # the full connection (stale-cursor closes need its protocol helpers)
     topic: Topic
     last_sent: int
     live: bool = False
@@ -83,95 +96,53 @@ class Hub:
         self.poll_interval = poll_interval
         self.fanout = fanout
         self.metrics = metrics or Metrics()
-        self.node_id = "node_" + secrets.token_hex(4)
         self.feeds: dict[str, TopicFeed] = {}
-        self.connections: set[Connection] = set()
-        self.by_session: dict[str, set[Connection]] = {}
-        self.by_user: dict[str, set[Connection]] = {}
-        self._stats_task: asyncio.Task[None] | None = None
-        self._poll_task: asyncio.Task[None] | None = None
-        self._stats_rounds = 0
-        self._stopping = False
+        self.sockets = SocketIndex()
+        self.cluster = ClusterMembership(pool, self.stats)
+        self.heads = HeadWatch(pool, poll_interval, self._read_through, self._wake_topic)
+
+    @property
+    def node_id(self) -> str:
+        return self.cluster.node_id
+
+    @property
+    def connections(self) -> set[Connection]:
+        return self.sockets.all  # type: ignore[return-value]
 
     async def start(self) -> None:
         await self.fanout.start(self.on_event, self.on_revoke, self.on_reset)
-        self._stats_task = asyncio.create_task(self._publish_stats_loop(), name="khala-stats")
-        self._poll_task = asyncio.create_task(self._poll_heads_loop(), name="khala-head-check")
-
-    async def check_heads(self) -> None:
-        """Wake every local feed whose topic head moved past what this node read.
-
-        The safety net under the wake-ups: a NOTIFY lost to a listener reconnect, or never sent
-        because a process died between COMMIT and ``log.notify``, costs at most one interval."""
-        names = [name for name, feed in self.feeds.items() if feed.read_through is not None]
-        if not names:
-            return
-        rows = await self.pool.fetch("SELECT topic, head_seq FROM khala_topics WHERE topic = ANY($1::text[])", names)
-        for topic, head in rows:
-            feed = self.feeds.get(topic)
-            if feed is not None and feed.read_through is not None and head > feed.read_through:
-                self._wake(feed)
-
-    async def _poll_heads_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.poll_interval)
-            try:
-                await self.check_heads()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - try again next interval
-                _log.warning("khala_head_check_failed", error=str(exc))
+        self.cluster.start()
+        self.heads.start()
 
     def stats(self) -> dict[str, object]:
         """This node's live gauges and counters."""
         return {
-            "node_id": self.node_id,
-            "connections": len(self.connections),
+            "node_id": self.cluster.node_id,
+            "connections": len(self.sockets.all),
             "subscriptions": sum(len(c.subscriptions) for c in self.connections),
             "topics": len(self.feeds),
             **self.metrics.snapshot(),
         }
 
     async def publish_stats(self) -> None:
-        """Also this node's liveness: its sockets count toward per-user caps while this row is fresh."""
-        await self.pool.execute(
-            "INSERT INTO khala_node_stats (node_id, stats) VALUES ($1, $2) "
-            "ON CONFLICT (node_id) DO UPDATE SET stats = EXCLUDED.stats, updated_at = now()",
-            self.node_id, self.stats(),
-        )
-        self._stats_rounds += 1
-        if self._stats_rounds % 12 == 1:  # about once a minute: forget the sockets of dead nodes
-            await self.pool.execute(
-                "DELETE FROM khala_connections c WHERE NOT EXISTS (SELECT 1 FROM khala_node_stats s "
-                "WHERE s.node_id = c.node_id AND s.updated_at > now() - $1::interval)",
-                timedelta(seconds=NODE_TTL_SECONDS * 10),
-            )
+        await self.cluster.publish_stats()
 
-    async def _publish_stats_loop(self) -> None:
-        from openagents_server.khala.metrics import PUBLISH_INTERVAL_SECONDS
+    async def check_heads(self) -> None:
+        await self.heads.check()
 
-        while True:
-            try:
-                await self.publish_stats()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - metrics must never take the node down
-                _log.warning("khala_stats_publish_failed", error=str(exc))
-            await asyncio.sleep(PUBLISH_INTERVAL_SECONDS)
+    def _read_through(self) -> dict[str, int]:
+        return {name: feed.read_through for name, feed in self.feeds.items() if feed.read_through is not None}
+
+    def _wake_topic(self, topic: str) -> None:
+        feed = self.feeds.get(topic)
+        if feed is not None:
+            self._wake(feed)
 
     async def stop(self) -> None:
-        self._stopping = True  # this node's rows go in one statement below; sockets need not release theirs
-        for task in (self._stats_task, self._poll_task):
-            if task is not None:
-                task.cancel()
-        try:
-            await self.pool.execute("DELETE FROM khala_connections WHERE node_id = $1", self.node_id)
-            await self.pool.execute("DELETE FROM khala_node_stats WHERE node_id = $1", self.node_id)
-        except Exception as exc:  # noqa: BLE001 - shutting down; the row ages out anyway
-            _log.debug("khala_stats_cleanup_failed", error=str(exc))
+        self.heads.stop()
+        await self.cluster.stop()
         await self.fanout.stop()
-        for conn in list(self.connections):
-            conn.terminate(KhalaClose(codes.SERVER_RESTART))
+        self.sockets.terminate_all(KhalaClose(codes.SERVER_RESTART))
         for feed in self.feeds.values():
             if feed.task:
                 feed.task.cancel()
@@ -180,36 +151,17 @@ class Hub:
 
     def add_connection(self, conn: Connection, session_id: str, user_id: str) -> None:
         """Index a connection by session (revocation) and user (the per-user cap is in ``admit``)."""
-        self.connections.add(conn)
-        self.by_session.setdefault(session_id, set()).add(conn)
-        self.by_user.setdefault(user_id, set()).add(conn)
+        self.sockets.add(conn, session_id, user_id)
 
     async def admit(self, conn: Connection, session_id: str, user_id: str, cap: int) -> tuple[bool, bool]:
-        """One round trip: is the session revoked, and may this user open one more socket on the
-        cluster (``cap`` counted over every live node)? Returns ``(revoked, admitted)``; an admitted
-        connection is registered in ``khala_connections`` until ``release``."""
-        row = await self.pool.fetchrow(
-            "SELECT EXISTS (SELECT 1 FROM khala_revoked_sessions WHERE session_id = $1) AS revoked, "
-            "khala_admit_connection($2, $3, $4, $5, $6) AS live",
-            session_id, conn.id, self.node_id, user_id, cap, timedelta(seconds=NODE_TTL_SECONDS),
-        )
-        return bool(row["revoked"]), row["live"] >= 0
+        """Is the session revoked, and may this user open one more socket on the cluster? (``cluster``)"""
+        return await self.cluster.admit(conn.id, session_id, user_id, cap)
 
     async def release(self, conn: Connection) -> None:
-        if self._stopping:
-            return
-        try:
-            await self.pool.execute("DELETE FROM khala_connections WHERE conn_id = $1", conn.id)
-        except Exception as exc:  # noqa: BLE001 - the row stops counting when this node goes stale
-            _log.warning("khala_release_failed", conn=conn.id, error=str(exc))
+        await self.cluster.release(conn.id)
 
     def remove_connection(self, conn: Connection) -> None:
-        self.connections.discard(conn)
-        for index, key in ((self.by_session, conn.session_id), (self.by_user, conn.user_id)):
-            if key is not None and key in index:
-                index[key].discard(conn)
-                if not index[key]:
-                    del index[key]
+        self.sockets.remove(conn)
         for sub in list(conn.subscriptions.values()):
             self.unsubscribe(sub)
 
@@ -306,7 +258,7 @@ class Hub:
     def on_reset(self) -> None:
         for feed in self.feeds.values():
             self._wake(feed)
-        asyncio.create_task(self._recheck_sessions())
+        asyncio.create_task(self.sockets.recheck(self.pool))
 
     def _wake(self, feed: TopicFeed) -> None:
         feed.dirty = True
@@ -417,17 +369,4 @@ class Hub:
     # -- revocation -------------------------------------------------------------------------------
 
     def on_revoke(self, session_ids: Sequence[str]) -> None:
-        for session_id in session_ids:
-            for conn in list(self.by_session.get(session_id, ())):
-                conn.terminate(KhalaClose(codes.REAUTH_REQUIRED, "session was revoked", reason="session_revoked",
-                                          field="sync_token"))
-
-    async def _recheck_sessions(self) -> None:
-        """After the listener reconnects, revocations sent meanwhile are found in the table."""
-        if not self.by_session:
-            return
-        rows = await self.pool.fetch(
-            "SELECT session_id FROM khala_revoked_sessions WHERE session_id = ANY($1::text[])",
-            list(self.by_session),
-        )
-        self.on_revoke([r[0] for r in rows])
+        self.sockets.revoke(session_ids)

@@ -1,9 +1,5 @@
 """Shell delivery: hosting of content-hashed bundles, the single-shell fallback, rollout state
-(active / canary / kill switch) shared through PostgreSQL, and the client compatibility gate."""
+(active / canary / kill switch) shared through PostgreSQL, and the client compatibility gate.
 
-from openagents_server.web.controller import WebClientController
-from openagents_server.web.hosting import WebHosting
-
-ROUTE_HANDLERS = [WebClientController]
-
-__all__ = ["ROUTE_HANDLERS", "WebHosting"]
+Modules are imported where used (``web.hosting``, ``web.controller`` …): importing the package
+itself loads nothing, so the app's dependency types can name ``WebHosting`` without a cycle."""

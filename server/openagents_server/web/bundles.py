@@ -14,7 +14,7 @@ from pathlib import Path
 
 import msgspec
 import structlog
-from openagents_build.manifest import Manifest, decode_manifest
+from openagents_proto.bundle_manifest import Manifest, decode_manifest
 
 from openagents_server.web.headers import shell_headers
 

@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, get
 
+from openagents_server.dependencies import AppSettings, DbPool, Hosting
 from openagents_server.web.repository import Rollout
 
 
@@ -30,15 +31,15 @@ class WebClientController(Controller):
     tags = ["web"]  # noqa: RUF012 - Litestar reads it as is
 
     @get("/client", summary="Delivery information for the web shell", cache=False)
-    async def client(self, request: Request[Any, Any, Any]) -> ClientInfoResponse:
-        hosting = request.app.state.web
+    async def client(self, request: Request[Any, Any, Any], web_hosting: Hosting, pool: DbPool,
+                     settings: AppSettings) -> ClientInfoResponse:
         choice = request.scope.get("state", {}).get("oa_web_choice")
-        rollout: Rollout = await hosting.rollout.get(request.app.state.pool)
+        rollout: Rollout = await web_hosting.rollout.get(pool)
         bundle = choice.bundle if choice else None
         return ClientInfoResponse(ClientInfo(
             build_id=bundle.build_id if bundle else None,
             canary=bool(choice and choice.canary),
             killswitch=rollout.killswitch,
-            update_check_seconds=request.app.state.settings.shell_update_check_seconds,
+            update_check_seconds=settings.shell_update_check_seconds,
             compatibility=msgspec.to_builtins(bundle.manifest.compatibility) if bundle else None,
         ))

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import structlog
 from litestar import Litestar
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -134,9 +135,12 @@ class _Bodies:
 
 
 class WebHosting:
-    def __init__(self, app: ASGIApp, litestar: Litestar, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, litestar: Litestar, settings: Settings,
+                 pool: Callable[[], asyncpg.Pool | None]) -> None:
         self.app = app
         self.litestar = litestar
+        #: The database pool once the app's lifespan has opened it (None before).
+        self.pool = pool
         self.store = BundleStore(Path(settings.bundles_dir))
         self.rollout = RolloutCache()
         self.settings = settings
@@ -156,7 +160,7 @@ class WebHosting:
             return
         path: str = scope["path"]
         method: str = scope["method"]
-        rollout = self.rollout.fresh() or await self.rollout.get(getattr(self.litestar.state, "pool", None))
+        rollout = self.rollout.fresh() or await self.rollout.get(self.pool())
         if path in self._routed_paths and not rollout.canary_build_id:
             # /healthz, /readyz, /openapi.json…: a route of the app, never a file or the shell, and
             # with no canary every client is served the same build. The hot path of health checks.

@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
 
+from openagents_server.dependencies import Cache, DbPool
 from openagents_server.domains.identity import sessions as session_service
 from openagents_server.domains.identity.authentication import (
     Auth,
@@ -19,7 +20,6 @@ from openagents_server.domains.orgs import service as org_service
 from openagents_server.domains.orgs.responses import ActiveOrg, Memberships, PolicyDecision
 from openagents_server.openapi import ERRORS, SECURED
 from openagents_server.responses import Data, typed
-from openagents_server.services import Cache, DbPool
 
 
 class OrgsController(Controller):

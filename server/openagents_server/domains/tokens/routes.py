@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import FromPath, JSONBody
 
+from openagents_server.dependencies import Cache, Cookies, DbPool
 from openagents_server.domains.identity import sessions as session_service
 from openagents_server.domains.identity.authentication import (
     Auth,
@@ -25,7 +26,6 @@ from openagents_server.domains.tokens.responses import (
 )
 from openagents_server.openapi import ERRORS, SECURED
 from openagents_server.responses import Data, typed
-from openagents_server.services import Cache, Cookies, DbPool
 
 
 class TokensController(Controller):

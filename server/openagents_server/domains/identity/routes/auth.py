@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery, JSONBody
 
 from openagents_server import rate_limit
+from openagents_server.dependencies import AppSettings, Cache, Cookies, DbPool, Provider
 from openagents_server.domains.identity import problems
 from openagents_server.domains.identity import sessions as session_service
 from openagents_server.domains.identity import sign_in as identity
@@ -53,7 +54,6 @@ from openagents_server.domains.orgs.service import memberships as list_membershi
 from openagents_server.domains.orgs.service import memberships_of
 from openagents_server.openapi import ERRORS, SECURED
 from openagents_server.responses import Data, as_struct, ok
-from openagents_server.services import AppSettings, Cache, Cookies, DbPool, Provider
 from openagents_server.settings import Settings
 
 

@@ -15,6 +15,7 @@ from litestar.response import Redirect
 
 from openagents_server import rate_limit
 from openagents_server.audit import audit
+from openagents_server.dependencies import AppSettings, AuthenticatorDep, Cache, Cookies, DbPool, Provider
 from openagents_server.domains.identity import dev_login as test_login
 from openagents_server.domains.identity import problems
 from openagents_server.domains.identity import sessions as session_service
@@ -44,7 +45,6 @@ from openagents_server.domains.identity.schemas import (
 from openagents_server.errors import DomainError, Forbidden, Invalid
 from openagents_server.openapi import ERRORS
 from openagents_server.responses import ok
-from openagents_server.services import AppSettings, AuthenticatorDep, Cache, Cookies, DbPool, Provider
 from openagents_server.settings import Settings
 
 _CODE_LENGTH = 6

@@ -8,6 +8,7 @@ from litestar import Controller, Request, Response, delete, get, patch
 from litestar.params import JSONBody
 from msgspec import UNSET
 
+from openagents_server.dependencies import Cache, Cookies, DbPool
 from openagents_server.domains.identity import problems
 from openagents_server.domains.identity import profile as profile_service
 from openagents_server.domains.identity.authentication import (
@@ -21,7 +22,6 @@ from openagents_server.domains.identity.routes._common import MAX_BODY_BYTES
 from openagents_server.domains.identity.schemas import ProfileDelete, ProfilePatch
 from openagents_server.openapi import ERRORS, SECURED
 from openagents_server.responses import Data, typed
-from openagents_server.services import Cache, Cookies, DbPool
 
 
 class ProfileController(Controller):

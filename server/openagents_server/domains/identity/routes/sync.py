@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Controller, Request, Response, post
 from litestar.params import JSONBody
 
+from openagents_server.dependencies import DbPool, Keys
 from openagents_server.domains.identity import sync_tokens
 from openagents_server.domains.identity.authentication import Auth, require
 from openagents_server.domains.identity.responses import LegacySyncToken, SyncToken
@@ -15,7 +16,6 @@ from openagents_server.domains.identity.schemas import LegacyKhalaTokenRequest, 
 from openagents_server.khala.tokens import ISSUER
 from openagents_server.openapi import ERRORS, SECURED
 from openagents_server.responses import Data, typed
-from openagents_server.services import DbPool, Keys
 
 
 class SyncTokenController(Controller):

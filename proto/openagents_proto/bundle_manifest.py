@@ -1,9 +1,10 @@
-"""``manifest.json``: what a bundle contains and which clients it accepts. Read by the server's
-hosting (``server/…/web``) and written by the pipeline; it is the contract between the two."""
+"""The bundle manifest (``manifest.json``): written by the build pipeline, read by the server that
+hosts bundles (``server/…/web``) and by the shell that boots from them; the contract between them."""
 
 from __future__ import annotations
 
 import msgspec
+
 from openagents_proto.sync.compat import CompatibilityWindow
 
 MANIFEST_VERSION = "openagents.bundle.v1"
