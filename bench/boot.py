@@ -43,7 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from openagents_build import BuildOptions, build_bundle
-from openagents_build.manifest import Manifest
+from openagents_proto.bundle_manifest import Manifest
 from openagents_server.db.embedded import EmbeddedPostgres
 from openagents_server.db.migrate import apply_migrations
 
