@@ -114,7 +114,8 @@ def test_a_dialog_takes_focus_traps_tab_closes_on_escape_and_gives_focus_back() 
     dialog = h.dom.root.find(role="dialog")
     assert dialog.attrs["aria-modal"] == "true" and dialog.attrs["aria-label"] == "Confirm"
     assert h.dom.active_id() == "dialog-cancel"  # focus moved into the dialog
-    assert "inert" in h.dom.root.find("nav").attrs  # the page behind is inert
+    assert "inert" in h.dom.root.find("nav").attrs  # the page behind is inert, the dialog is not
+    assert not any("inert" in n.attrs for n in dialog.walk())
     assert h.dom.fire("keydown", "dialog-ok", key="Tab")  # past the last control…
     assert h.dom.active_id() == "dialog-cancel"  # …wraps to the first
     assert h.dom.fire("keydown", "dialog-cancel", key="Tab", shift=True)

@@ -48,15 +48,18 @@ class JsWindow:
         navigator.clipboard.writeText(text)
 
     def expose(self, name: str, value: Any) -> None:
-        if getattr(window, "__oa", None) is None:
-            window.__oa = Object.new()
-        setattr(window.__oa, name, to_js(value, dict_converter=Object.fromEntries))
+        setattr(self._debug(), name, to_js(value, dict_converter=Object.fromEntries))
+
+    def _debug(self) -> Any:
+        found = getattr(window, "__oa", None)  # a string: ``window.__oa`` here would be name-mangled
+        if found is None:
+            found = Object.new()
+            setattr(window, "__oa", found)
+        return found
 
     def expose_fn(self, name: str, fn: Callable[[], Any]) -> None:
         """``window.__oa[name]()`` returns ``fn()`` converted to plain JS (test hooks, benchmarks)."""
-        if getattr(window, "__oa", None) is None:
-            window.__oa = Object.new()
-        setattr(window.__oa, name, self.callback(lambda: to_js(fn(), dict_converter=Object.fromEntries)))
+        setattr(self._debug(), name, self.callback(lambda: to_js(fn(), dict_converter=Object.fromEntries)))
 
     def element(self, element_id: str) -> Any:
         return document.getElementById(element_id)

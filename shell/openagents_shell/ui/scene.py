@@ -162,7 +162,7 @@ def build(root: Box, theme: Theme, *, width: float, height: float, text_width: o
     out = Scene(w.ops, sem_root, w.nodes, w.parents, w.modal)
     if out.modal is not None:  # everything beside the dialog's branch is inert: no focus, no clicks
         path = set(out.ancestors(out.modal))
-        for nid in path:
+        for nid in path - {out.modal}:
             for child in out.nodes[nid].children:
                 if child.id not in path:
                     child.attrs["inert"] = ""
