@@ -6,6 +6,7 @@ and the renderer (``render/``). ``host`` is boot.js's bridge (build id, connecti
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from openagents_shell.app import (
@@ -30,6 +31,7 @@ from openagents_shell.host.history import JsHistory
 from openagents_shell.host.timers import JsTimers
 from openagents_shell.host.window import JsWindow
 from openagents_shell.pages import shell
+from openagents_shell.render import policy
 from openagents_shell.render.canvas2d import Canvas2DBackend
 from openagents_shell.render.surface import Surface
 from openagents_shell.ui.text import TextMeasurer
@@ -49,10 +51,12 @@ class Runtime:
                                           update_ready=bool(host.updateReady()))
         self.state, _ = reduce(self.state, SchemeChanged(self.window.prefers_dark()))
         app = self.window.element("oa-app")
-        canvas = self.window.create("canvas", class_="oa-canvas", aria_hidden="true")
+        self.canvas = self.window.create("canvas", class_="oa-canvas", aria_hidden="true")
+        self.gpu_canvas: Any = None
         mirror = self.window.create("div")
-        app.replaceChildren(canvas, mirror)
-        self.surface = Surface(dom=JsDom(), mirror_root=mirror, backend=Canvas2DBackend(JsCanvas2D(canvas)),
+        app.replaceChildren(self.canvas, mirror)
+        self.canvas2d = Canvas2DBackend(JsCanvas2D(self.canvas))
+        self.surface = Surface(dom=JsDom(), mirror_root=mirror, backend=self.canvas2d,
                                timers=JsTimers(), measurer=TextMeasurer(JsMeasure()), dispatch=self.dispatch,
                                navigate=lambda href: self.dispatch(Navigate(href)), copy=self.window.copy)
         self.surface.set_viewport(*self.window.viewport())
@@ -87,7 +91,53 @@ class Runtime:
     def first_frame(self) -> None:
         self.dispatch(RendererChanged(self.surface.backend.name))
         self.surface.frame()  # synchronously: boot.js shows #oa-app right after start() returns
-        self.window.expose_fn("stats", lambda: {**self.surface.stats, "frames": self.surface.frames})
+        self.window.expose_fn("stats", lambda: {**self.surface.stats, "frames": self.surface.frames,
+                                                "renderer": self.surface.backend.name})
+        self._gpu_task = asyncio.ensure_future(self.start_gpu())
+
+    async def start_gpu(self) -> None:
+        """After the first frame: probe WebGPU and switch to it if the policy says so (``?gpu=``)."""
+        request = policy.requested(self.window.query("gpu"))
+        if request == policy.CANVAS2D:
+            return
+        from openagents_shell.host import gpu  # only now: WebGPU code never delays the first frame
+        from openagents_shell.render.webgpu import WebGpuBackend
+
+        try:
+            adapter, info = await gpu.request_adapter()
+        except Exception as exc:  # noqa: BLE001 - a broken WebGPU stack is "no adapter"
+            self.window.warn(f"WebGPU adapter request failed: {exc}")
+            adapter, info = None, None
+        self.window.expose("adapter", None if info is None else {
+            "vendor": info.vendor, "architecture": info.architecture, "fallback": info.fallback,
+            "software": info.software})
+        if policy.choose(request, info) != policy.WEBGPU:
+            return
+        canvas = self.window.create("canvas", class_="oa-canvas", aria_hidden="true", hidden="")
+        try:
+            provider = await gpu.JsGpu.create(adapter, canvas, self._device_lost)
+            backend = WebGpuBackend(provider)
+            self.canvas.before(canvas)
+            self.surface.set_backend(backend)
+        except Exception as exc:  # noqa: BLE001 - cannot start: stay on Canvas2D
+            self.window.warn(f"WebGPU could not start, drawing with Canvas2D: {exc}")
+            canvas.remove()
+            return
+        self.gpu_canvas = canvas
+        canvas.hidden = False
+        self.canvas.hidden = True
+        self.dispatch(RendererChanged(policy.WEBGPU))
+        self.window.expose_fn("loseDevice", lambda: provider.lose())
+
+    def _device_lost(self, message: str) -> None:
+        """Device loss: draw the same state with Canvas2D (the mirror keeps text, scroll and focus)."""
+        self.window.warn(f"WebGPU device lost ({message}); drawing with Canvas2D")
+        self.canvas.hidden = False
+        if self.gpu_canvas is not None:
+            self.gpu_canvas.remove()
+            self.gpu_canvas = None
+        self.surface.set_backend(self.canvas2d)
+        self.dispatch(RendererChanged(policy.CANVAS2D))
 
 
 def start(host: Any) -> None:

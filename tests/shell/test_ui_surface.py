@@ -35,6 +35,11 @@ def show(h: Harness, state) -> None:  # type: ignore[no-untyped-def]
     h.frame()
 
 
+def test_the_backend_is_sized_to_the_viewport() -> None:
+    h = Harness(width=1280, height=800)
+    assert h.canvas.sizes == [(1280, 800, 1.0)]
+
+
 def test_the_shell_mirror_has_landmarks_links_and_the_route_title() -> None:
     h = Harness()
     show(h, initial_state("b1", "/feed"))

@@ -110,10 +110,11 @@ class FakeDom:
 class RecordingCanvas:
     def __init__(self) -> None:
         self.calls: list[tuple[Any, ...]] = []
+        self.sizes: list[tuple[float, float, float]] = []
         self.frames = 0
 
     def resize(self, width: float, height: float, dpr: float) -> None:
-        self.calls.append(("resize", width, height, dpr))
+        self.sizes.append((width, height, dpr))
 
     def begin(self) -> None:
         self.calls = []

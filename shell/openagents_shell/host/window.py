@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from js import Object, URLSearchParams, document, location, navigator, window  # type: ignore[import-not-found]
+from js import Object, URLSearchParams, console, document, location, navigator, window  # type: ignore[import-not-found]
 from pyodide.ffi import create_proxy, to_js  # type: ignore[import-not-found]
 
 
@@ -60,6 +60,9 @@ class JsWindow:
     def expose_fn(self, name: str, fn: Callable[[], Any]) -> None:
         """``window.__oa[name]()`` returns ``fn()`` converted to plain JS (test hooks, benchmarks)."""
         setattr(self._debug(), name, self.callback(lambda: to_js(fn(), dict_converter=Object.fromEntries)))
+
+    def warn(self, message: str) -> None:
+        console.warn(message)
 
     def element(self, element_id: str) -> Any:
         return document.getElementById(element_id)

@@ -52,7 +52,7 @@ class Surface:
         self.theme: Theme = LIGHT
         self.tree: Element | None = None
         self.attrs: dict[str, str] = {}
-        self.width, self.height, self.dpr = 1280.0, 800.0, 1.0
+        self.width, self.height, self.dpr = 0.0, 0.0, 1.0  # until set_viewport (which sizes the backend)
         self.scroll: dict[str, float] = {}
         self.focus: str | None = None
         self.box: Box | None = None
