@@ -153,3 +153,18 @@ def test_the_not_found_page_says_so_and_links_home() -> None:
 def test_navigation_intents_reach_the_reducer() -> None:
     state, effects = reduce(initial_state("b1", "/"), Navigate("/debug"))
     assert state.route.name == "debug" and effects
+
+
+def test_chat_markdown_becomes_paragraphs_lists_code_and_real_links() -> None:
+    from openagents_shell.ui.markdown import markdown
+
+    h = Harness(width=360)
+    h.surface.show(markdown("Hello **bold** and *soft* with `code`, see [docs](/docs).\n\n- one\n- two\n\n"
+                            "```\nprint(1)\n```\n[bad](javascript:alert(1))"))
+    h.frame()
+    root = h.dom.root
+    assert root.find("a", href="/docs").text == "docs"
+    assert [n.attrs.get("role") for n in root.walk() if n.attrs.get("role") == "listitem"] == ["listitem"] * 2
+    assert "print(1)" in root.all_text() and "bold" in root.all_text()
+    assert root.find_all("a", href="#")  # a javascript: URL never becomes a link target
+    assert all(x + w <= 360.5 for x, _, w, _ in boxes(root).values())

@@ -68,7 +68,7 @@ def describe(el: Element) -> tuple[str, dict[str, str]]:
         tag = "span"
     else:
         tag = "div"
-    if sem is not None:
+    if sem is not None and sem.role != "none":
         if sem.role not in LANDMARK_TAGS and sem.role != "heading" and not (
                 sem.role == "button" and tag == "button") and not (sem.role == "link" and tag == "a"):
             attrs["role"] = sem.role
