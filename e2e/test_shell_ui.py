@@ -1,18 +1,20 @@
 """The shell drawn by the UI toolkit, used the way people use it: by role and label (never canvas
 coordinates), with the keyboard, with a text field, at phone width, with axe-core, and idle.
 
-Runs under the default flags (no WebGPU adapter: the Canvas2D backend)."""
+Every test runs under both browser set-ups: the default flags (no WebGPU adapter: Canvas2D) and the
+WebGPU flag set with ``?gpu=webgpu`` (``data-renderer="webgpu"``)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import wait_booted, wait_js
+from e2e.conftest import Guard, wait_booted, wait_js
 from tests.support.bundles import REPO
 from tests.support.servers import LiveServer
 
@@ -27,9 +29,29 @@ MIRROR_BOXES = """() => [...document.querySelectorAll('#oa-app [data-oa]')].filt
             leaf: !e.querySelector('[data-oa]')}; })"""
 
 
+@pytest.fixture(params=["canvas2d", "webgpu"])
+def page(request: pytest.FixtureRequest, guard: Guard) -> Iterator[Page]:
+    """A page in the set-up under test (this module's own ``page``); ``open_shell`` adds
+    ``?gpu=webgpu`` under the WebGPU set-up and waits for the switch."""
+    gpu = request.param == "webgpu"
+    own = request.getfixturevalue("webgpu_browser").new_context() if gpu else None
+    if own is not None:
+        guard.attach(own)
+    ctx = own or request.getfixturevalue("context")
+    page = ctx.new_page()
+    page.__dict__["oa_gpu"] = gpu
+    yield page
+    if own is not None:
+        own.close()
+
+
 def open_shell(page: Page, server: LiveServer, path: str) -> dict[str, str]:
-    page.goto(server.url + path)
-    return wait_booted(page)
+    gpu = page.__dict__.get("oa_gpu", False)
+    page.goto(server.url + path + ("?gpu=webgpu" if gpu else ""))
+    shell = wait_booted(page)
+    want = "webgpu" if gpu else "canvas2d"
+    wait_js(page, f"document.querySelector('#oa-app [data-renderer=\"{want}\"]')", 30_000)
+    return shell
 
 
 def renderer(page: Page) -> str:
@@ -38,7 +60,8 @@ def renderer(page: Page) -> str:
 
 def test_the_shell_is_found_by_role_and_navigates_without_reloading(server: LiveServer, page: Page) -> None:
     shell = open_shell(page, server, "/")
-    assert shell["route"] == "home" and renderer(page) == "canvas2d"
+    gpu = page.__dict__["oa_gpu"]
+    assert shell["route"] == "home" and renderer(page) == ("webgpu" if gpu else "canvas2d")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Home")).to_have_attribute("aria-current", "page")
     page.evaluate("window.__sameDocument = true")
@@ -46,14 +69,18 @@ def test_the_shell_is_found_by_role_and_navigates_without_reloading(server: Live
     expect(page.get_by_role("heading", level=1, name="Profile settings")).to_be_visible()
     assert page.evaluate("window.__sameDocument") is True and page.url.endswith("/settings/profile")
     expect(page).to_have_title("Profile settings · OpenAgents")
-    # The canvas drew the page: it is not one flat colour.
-    assert page.evaluate("""() => { const c = document.querySelector('#oa-app canvas');
-        const d = c.getContext('2d').getImageData(0, 0, c.width, 80).data;
-        return new Set(Array.from({length: d.length / 4}, (_, i) => d[i * 4])).size; }""") > 2
+    # The canvas drew the page: a Canvas2D frame is not one flat colour; WebGPU drew its display list
+    # (its pixels are compared with Canvas2D's in test_shell_webgpu.py).
+    if gpu:
+        stats = page.evaluate("window.__oa.stats()")
+        assert stats["renderer"] == "webgpu" and stats["ops"] > 10, stats
+    else:
+        assert page.evaluate("""() => { const c = document.querySelector('#oa-app canvas:not([hidden])');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, 80).data;
+            return new Set(Array.from({length: d.length / 4}, (_, i) => d[i * 4])).size; }""") > 2
     page.go_back()
     expect(page.get_by_role("heading", level=1, name="Home")).to_be_visible()
-    page.goto(server.url + "/no/such/page")
-    wait_booted(page)
+    open_shell(page, server, "/no/such/page")
     expect(page.get_by_role("heading", level=1, name="Page not found")).to_be_visible()
     expect(page.get_by_role("main").get_by_role("link", name="Go to Home")).to_have_attribute("href", "/")
 

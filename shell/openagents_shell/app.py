@@ -24,6 +24,7 @@ class Gallery:
     dialog: bool = False
     menu: bool = False
     toast: str = ""
+    rows: int = 0  # /debug?rows=N shows a list of N rows (render benchmarks)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from openagents_shell.app import (
     AcceptUpdate,
     Effect,
     FullLoad,
+    GalleryEdit,
     HostChanged,
     Intent,
     Navigate,
@@ -50,6 +51,9 @@ class Runtime:
         self.state: State = initial_state(str(host.buildId), self.history.path(), online=bool(host.isOnline()),
                                           update_ready=bool(host.updateReady()))
         self.state, _ = reduce(self.state, SchemeChanged(self.window.prefers_dark()))
+        rows = self.window.query("rows")
+        if rows and rows.isdigit() and self.state.route.name == "debug":
+            self.state, _ = reduce(self.state, GalleryEdit("rows", min(int(rows), 100_000)))
         app = self.window.element("oa-app")
         self.canvas = self.window.create("canvas", class_="oa-canvas", aria_hidden="true")
         self.gpu_canvas: Any = None
@@ -91,9 +95,21 @@ class Runtime:
     def first_frame(self) -> None:
         self.dispatch(RendererChanged(self.surface.backend.name))
         self.surface.frame()  # synchronously: boot.js shows #oa-app right after start() returns
-        self.window.expose_fn("stats", lambda: {**self.surface.stats, "frames": self.surface.frames,
-                                                "renderer": self.surface.backend.name})
+        self.window.expose_fn("stats", self.debug_stats)
+        self.window.expose_fn("buildMs", self.build_ms)
         self._gpu_task = asyncio.ensure_future(self.start_gpu())
+
+    def debug_stats(self) -> dict[str, Any]:
+        """``window.__oa.stats()``: frames drawn and the last frames' timings (tests, benchmarks)."""
+        hist = self.surface.history
+        return {**self.surface.stats, "frames": self.surface.frames, "renderer": self.surface.backend.name,
+                "frame_end": [h[0] for h in hist], "py_ms": [h[1] for h in hist], "draw_ms": [h[2] for h in hist]}
+
+    def build_ms(self, n_rows: int = 100) -> dict[str, float]:
+        """``window.__oa.buildMs(n)``: layout + display list of the sample page here, in Pyodide."""
+        from openagents_shell.pages import sample
+
+        return sample.build_ms(int(n_rows), JsMeasure(), JsTimers().now)
 
     async def start_gpu(self) -> None:
         """After the first frame: probe WebGPU and switch to it if the policy says so (``?gpu=``)."""

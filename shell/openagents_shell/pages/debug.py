@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from openagents_shell.app import GalleryEdit, GalleryName, GalleryNotes, State
+from openagents_shell.pages import sample
 from openagents_shell.ui.components import (
     badge,
     button,
@@ -56,6 +57,8 @@ def view(state: State) -> Element:
     tabbed = card(tabs([(t, GalleryEdit("tab", i)) for i, t in enumerate(TABS)], g.tab, panels[g.tab],
                        name="Sections", key="gallery-tab"), title="Tabs")
     code = card(code_block("make test"), title="Code")
+    if g.rows:  # the render benchmarks' list first, at a fixed height
+        return column(sample.list_view(g.rows, 600), renderer, gap=SPACE[4])
     return column(renderer, form, tabbed, code, gap=SPACE[4])
 
 

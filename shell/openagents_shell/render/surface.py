@@ -63,6 +63,7 @@ class Surface:
         self._restore_focus: str | None = None
         self.frames = 0
         self.stats: dict[str, float] = {}
+        self.history: list[tuple[float, float, float]] = []  # (end time, python ms, draw ms), last 600 frames
         dom.listen(mirror_root, self.on_event)
 
     # ---- inputs that change what is drawn ------------------------------------------------------
@@ -135,6 +136,8 @@ class Surface:
         self.frames += 1
         self.stats = {"layout_ms": t1 - t0, "scene_mirror_ms": t2 - t1, "draw_ms": t3 - t2,
                       "boxes_laid_out": float(laid_out), "ops": float(len(self.scene.ops))}
+        self.history.append((t3, t2 - t0, t3 - t2))
+        del self.history[:-600]
         self._modal_focus(had_modal)
 
     def _modal_focus(self, had_modal: str | None) -> None:
