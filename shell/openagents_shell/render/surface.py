@@ -59,6 +59,7 @@ class Surface:
         self.scene: scene_mod.Scene | None = None
         self._layout_dirty = True
         self._paint_dirty = True
+        self._sem_dirty = True
         self._scheduled = False
         self._restore_focus: str | None = None
         self.frames = 0
@@ -70,7 +71,7 @@ class Surface:
     def show(self, tree: Element, attrs: dict[str, str] | None = None) -> None:
         if attrs is not None and attrs != self.attrs:
             self.attrs = attrs
-            self._paint_dirty = True
+            self._paint_dirty = self._sem_dirty = True
         if tree != self.tree:
             self.tree = tree
             self._layout_dirty = True
@@ -126,16 +127,30 @@ class Surface:
             laid_out = self.layout.computed
         t1 = self.timers.now()
         had_modal = self.scene.modal if self.scene is not None else None
-        self.scene = scene_mod.build(self.box, self.theme, width=self.width, height=self.height,
-                                     text_width=self.measurer.width, scroll=self.scroll, focus=self.focus)
-        self.mirror.update(self.scene.root, self.attrs)
+        scene = None
+        if not (self._sem_dirty or laid_out or self.scene is None):
+            # Only scroll or focus changed: paint, and keep the mirror unless a list's mirrored rows moved.
+            scene = scene_mod.build(self.box, self.theme, width=self.width, height=self.height,
+                                    text_width=self.measurer.width, scroll=self.scroll, focus=self.focus,
+                                    semantics=False)
+            if scene.windows != self.scene.windows:
+                scene = None
+        if scene is None:
+            scene = self.scene = scene_mod.build(self.box, self.theme, width=self.width, height=self.height,
+                                                 text_width=self.measurer.width, scroll=self.scroll,
+                                                 focus=self.focus)
+            self.mirror.update(scene.root, self.attrs)
+            self._sem_dirty = False
+        else:
+            self.scene.ops = scene.ops
         t2 = self.timers.now()
-        self.backend.draw(self.scene.ops)
+        self.backend.draw(scene.ops)
         t3 = self.timers.now()
         self._layout_dirty = self._paint_dirty = False
         self.frames += 1
         self.stats = {"layout_ms": t1 - t0, "scene_mirror_ms": t2 - t1, "draw_ms": t3 - t2,
-                      "boxes_laid_out": float(laid_out), "ops": float(len(self.scene.ops))}
+                      "boxes_laid_out": float(laid_out), "ops": float(len(scene.ops)),
+                      "mirror_updated": float(scene is self.scene)}
         self.history.append((t3, t2 - t0, t3 - t2))
         del self.history[:-600]
         self._modal_focus(had_modal)

@@ -33,12 +33,16 @@ class Font:
     mono: bool = False
     line_height: float = 1.45
     italic: bool = False
+    _css: str = dc_field(default="", compare=False, repr=False)
 
     @property
     def css(self) -> str:
         """The CSS ``font`` shorthand (canvas ``ctx.font`` and the mirror use the same string)."""
-        style = "italic " if self.italic else ""
-        return f"{style}{self.weight} {self.size:g}px {MONO_FAMILY if self.mono else FONT_FAMILY}"
+        if not self._css:
+            style = "italic " if self.italic else ""
+            css = f"{style}{self.weight} {self.size:g}px {MONO_FAMILY if self.mono else FONT_FAMILY}"
+            object.__setattr__(self, "_css", css)
+        return self._css
 
     @property
     def line_px(self) -> float:

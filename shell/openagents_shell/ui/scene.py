@@ -28,6 +28,8 @@ class Scene:
     nodes: dict[str, SemNode]
     parents: dict[str, str]  # node id -> parent node id
     modal: str | None = None  # the open modal dialog's node id (the rest of the page is inert)
+    windows: tuple[tuple[str, float], ...] = ()  # virtualised lists: (node id, first mirrored offset)
+    semantics: bool = True  # False: a paint-only walk (``root`` and ``nodes`` are incomplete)
 
     def ancestors(self, nid: str | None) -> list[str]:
         out = []
@@ -47,9 +49,27 @@ def _has_node(el: Element, in_control: bool) -> bool:
     return el.sem is not None or el.interactive or el.key is not None or el.style.scroll or el.kind == "text"
 
 
+_DESCRIBED: dict[Element, tuple[str, dict[str, str]]] = {}
+_NO_ATTRS: dict[str, str] = {}
+
+
+def _describe(el: Element) -> tuple[str, dict[str, str]]:
+    found = _DESCRIBED.get(el)
+    if found is None:
+        if len(_DESCRIBED) > 20_000:
+            _DESCRIBED.clear()
+        tag, attrs = describe(el)
+        if el.key:
+            attrs["id"] = el.key  # keys are unique on a page: tests and in-page links can name them
+        found = _DESCRIBED[el] = (tag, attrs)
+    return found
+
+
 class _Walk:
     def __init__(self, theme: Theme, scroll: Mapping[str, float], focus: str | None,
-                 width: float, height: float, text_width: object) -> None:
+                 width: float, height: float, text_width: object, semantics: bool = True) -> None:
+        self.sem = semantics
+        self.windows: list[tuple[str, float]] = []
         self.theme = theme
         self.scroll = scroll
         self.focus = focus
@@ -91,15 +111,17 @@ class _Walk:
         el = box.el
         node = parent
         if _has_node(el, in_control):
-            tag, attrs = describe(el)
-            if el.key:
-                attrs["id"] = el.key  # keys are unique on a page: tests and in-page links can name them
+            tag, attrs = _describe(el)
             n = counters.get(tag, 0)
             counters[tag] = n + 1
             nid = el.key or f"{parent.id}/{tag}{n}"
+            if not self.sem:  # paint-only: ids for scroll offsets and the focus ring, nothing else
+                node = SemNode(nid, tag, _NO_ATTRS, 0.0, 0.0, box.w, box.h, el)
+                if el.sem is not None and el.sem.modal:
+                    self.modal = nid
+                return self._descend(box, node, parent, counters, lx, ly, px, py, in_control, paint)
             ox, oy = self.origin[parent.id]
-            node = SemNode(nid, tag, attrs, lx - ox, ly - oy,
-                           box.w, box.h, el)
+            node = SemNode(nid, tag, dict(attrs), lx - ox, ly - oy, box.w, box.h, el)
             self.origin[nid] = (lx, ly)
             if el.kind == "text":
                 node.text = "\n".join(box.lines)
@@ -111,7 +133,14 @@ class _Walk:
             self.parents[nid] = parent.id
             if el.sem is not None and el.sem.modal:
                 self.modal = nid
+        self._descend(box, node, parent, counters, lx, ly, px, py, in_control, paint)
+
+    def _descend(self, box: Box, node: SemNode, parent: SemNode, counters: dict[str, int], lx: float, ly: float,
+                 px: float, py: float, in_control: bool, paint: bool) -> None:
+        el = box.el
         paint = paint and self.visible(px, py, box.w, box.h)
+        if not paint and not self.sem:
+            return
         if paint:
             self.paint_box(el, px, py, box.w, box.h)
             if el.kind == "text" and el.field is None:
@@ -127,8 +156,15 @@ class _Walk:
                 if paint:
                     self.ops.append(Clip(px, py, box.w, box.h))
                 virtual = len(box.children) > VIRTUAL_MIN
+                # Mirrored rows: from one viewport above to one below, in half-viewport steps, so most
+                # scroll frames mirror the same rows (and skip the mirror update altogether).
+                step = max(box.h / 2, 1.0)
+                lo = (off // step) * step - box.h
+                hi = lo + 3 * box.h + step
+                if virtual:
+                    self.windows.append((node.id, lo))
                 for dx, dy, child in box.children:
-                    if virtual and not (off - box.h <= dy <= off + 2 * box.h):
+                    if virtual and not (lo <= dy + child.h and dy <= hi):
                         continue
                     self.walk(child, lx + dx, ly + dy, px + dx, py + dy - off, node, kids, control, paint)
                 if paint:
@@ -149,17 +185,18 @@ def _intersect(a: tuple[float, float, float, float], b: tuple[float, float, floa
 
 
 def build(root: Box, theme: Theme, *, width: float, height: float, text_width: object,
-          scroll: Mapping[str, float] | None = None, focus: str | None = None) -> Scene:
+          scroll: Mapping[str, float] | None = None, focus: str | None = None, semantics: bool = True) -> Scene:
     """The display list (background first) and the semantics tree of a laid-out root.
 
     ``text_width(line, font) -> px`` measures a line for its run (the measurer's cached width).
+    ``semantics=False`` only paints (a scroll or focus frame whose mirror is unchanged): cheaper.
     """
-    w = _Walk(theme, scroll or {}, focus, width, height, text_width)
+    w = _Walk(theme, scroll or {}, focus, width, height, text_width, semantics)
     w.ops.append(Rect(0.0, 0.0, width, height, theme.color("bg")))
     sem_root = SemNode("root", "div", {}, 0.0, 0.0, width, height, root.el)
     w.nodes["root"] = sem_root
     w.walk(root, 0.0, 0.0, 0.0, 0.0, sem_root, {}, False, True)
-    out = Scene(w.ops, sem_root, w.nodes, w.parents, w.modal)
+    out = Scene(w.ops, sem_root, w.nodes, w.parents, w.modal, tuple(w.windows), semantics)
     if out.modal is not None:  # everything beside the dialog's branch is inert: no focus, no clicks
         path = set(out.ancestors(out.modal))
         for nid in path - {out.modal}:
