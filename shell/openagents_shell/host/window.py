@@ -57,9 +57,9 @@ class JsWindow:
             setattr(window, "__oa", found)
         return found
 
-    def expose_fn(self, name: str, fn: Callable[[], Any]) -> None:
+    def expose_fn(self, name: str, fn: Callable[..., Any]) -> None:
         """``window.__oa[name]()`` returns ``fn()`` converted to plain JS (test hooks, benchmarks)."""
-        setattr(self._debug(), name, self.callback(lambda: to_js(fn(), dict_converter=Object.fromEntries)))
+        setattr(self._debug(), name, self.callback(lambda *args: to_js(fn(*args), dict_converter=Object.fromEntries)))
 
     def warn(self, message: str) -> None:
         console.warn(message)
