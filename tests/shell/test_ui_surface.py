@@ -168,3 +168,24 @@ def test_chat_markdown_becomes_paragraphs_lists_code_and_real_links() -> None:
     assert "print(1)" in root.all_text() and "bold" in root.all_text()
     assert root.find_all("a", href="#")  # a javascript: URL never becomes a link target
     assert all(x + w <= 360.5 for x, _, w, _ in boxes(root).values())
+
+
+def test_a_long_list_mirrors_only_rows_near_the_visible_part_and_follows_scrolling() -> None:
+    from openagents_shell.pages import sample
+
+    h = Harness()
+    h.surface.show(sample.list_view(1000, 600))
+    h.frame()
+    first = len(h.dom.root.find_all(role="listitem"))
+    assert 20 <= first <= 120  # not 1000
+    assert "Row 0: worker run" in h.dom.root.all_text()
+    h.dom.fire("scroll", "sample-rows", scroll_top=40.0)
+    h.frame()
+    assert h.surface.stats["mirror_updated"] == 0  # a small scroll only repaints
+    h.dom.fire("scroll", "sample-rows", scroll_top=20_000.0)
+    h.frame()
+    text = h.dom.root.all_text()
+    assert "Row 0: worker run" not in text and "Row 600: worker run" in text
+    assert h.dom.root.find(role="list").attrs["aria-label"] == "1000 rows"
+    drawn = [op.text for op in h.surface.scene.ops if hasattr(op, "text") and op.text.startswith("Row ")]
+    assert drawn and all(550 <= int(t.split()[1].rstrip(":")) <= 640 for t in drawn)  # only visible rows drawn
