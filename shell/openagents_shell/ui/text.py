@@ -12,7 +12,6 @@ measured and drawn like any other text (the browser falls back per glyph), never
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 
 from openagents_shell.ui.element import Font
@@ -28,6 +27,8 @@ _PIECES = re.compile(r"[^ \n\-]*-|[^ \n]+| +|\n")
 def approximate_width(text: str, css_font: str) -> float:
     """A deterministic stand-in for ``measureText`` (CPython tests, benchmarks): 0.55 em per
     character, 1 em for wide (CJK, emoji) characters, read from the size in the CSS font string."""
+    import unicodedata  # only here: the browser measures with measureText (keeps boot's imports lean)
+
     size = float(re.search(r"([\d.]+)px", css_font).group(1))  # type: ignore[union-attr]
     wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in "WF")
     return round(size * (0.55 * (len(text) - wide) + wide), 2)
