@@ -110,11 +110,11 @@ def fmt(xs: list[float]) -> str:
     return f"p50 {pct(xs, 50):6.2f} / p95 {pct(xs, 95):6.2f} ms"
 
 
-def wait(page: Any, expr: str, timeout_s: float = 90) -> Any:
+def wait(page: Any, expr: str, timeout_s: float = 90) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            value = page.evaluate(f"() => ({expr})")
+            value = page.evaluate(f"() => !!({expr})")
         except Exception:  # noqa: BLE001 - navigating
             value = None
         if value:
@@ -136,7 +136,7 @@ def ours(browser: Any, base: str, renderer: str, frames: int) -> dict[str, Any]:
     stats = page.evaluate("window.__oa.stats()")
     drawn = stats["frames"] - before
     n = min(drawn, len(stats["py_ms"]))
-    py_ms, draw_ms = stats["py_ms"][-n:], stats["draw_ms"][-n:]
+    py_ms, draw_ms = (stats["py_ms"][-n:], stats["draw_ms"][-n:]) if n else ([], [])
     # keystrokes: type into the gallery's name field and time each one to the end of its drawn frame
     page.goto(f"{base}/debug?gpu={renderer}")
     wait(page, f"document.querySelector('#oa-app [data-renderer=\"{renderer}\"]') && window.__oa")

@@ -63,7 +63,9 @@ def test_device_loss_falls_back_to_canvas2d_with_text_scroll_and_focus_intact(
     page.set_viewport_size({"width": 800, "height": 500})
     shown(page, server, "/debug?gpu=webgpu")
     wait_renderer(page, "webgpu")
+    frames = page.evaluate("window.__oa.stats().frames")
     page.get_by_role("main").evaluate("m => m.scrollTop = 120")
+    wait_js(page, f"window.__oa.stats().frames > {frames}", 10_000)  # the canvas follows the scroll
     field = page.get_by_role("textbox", name="Display name")
     field.focus()
     page.keyboard.type("kept")

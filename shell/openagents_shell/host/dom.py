@@ -70,7 +70,7 @@ class JsDom:
             elif kind == "input":
                 ev.value = str(target.value)
             elif kind == "scroll":
-                if holder is None or holder is not target:
+                if holder is None or holder != target:  # JsProxy ``==`` is JS identity; ``is`` never holds
                     return
                 ev.scroll_top = float(target.scrollTop)
             elif kind == "focusout" and event.relatedTarget is not None and root.contains(event.relatedTarget):
