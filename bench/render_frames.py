@@ -128,6 +128,7 @@ def ours(browser: Any, base: str, renderer: str, frames: int) -> dict[str, Any]:
     page.goto(f"{base}/debug?rows={ROWS}&gpu={renderer}")
     wait(page, f"document.querySelector('#oa-app [data-renderer=\"{renderer}\"]') && window.__oa")
     time.sleep(1.0)  # the web font's relayout
+    page.evaluate("window.__oa.buildMs(100)")  # warm the interpreter (V8 tiers the wasm up meanwhile)
     list_sel = "#oa-app [data-oa='sample-rows']"
     page.evaluate(SCROLL_JS, [list_sel, 20])  # warm-up
     before = page.evaluate("window.__oa.stats().frames")
@@ -205,7 +206,9 @@ def main() -> None:
             results["js_scene"] = page.evaluate(JS_SCENE, [wgsl.RECTS, wgsl.TEXT, n_rects, n_runs, a.frames])
             page.goto(f"{server.url}/debug?gpu=canvas2d")
             wait(page, "window.__oa")
-            pyodide_build = page.evaluate("window.__oa.buildMs(100)")
+            # Best of three calls: the first runs while V8 may still be tiering Pyodide's wasm up.
+            builds = [page.evaluate("window.__oa.buildMs(100)") for _ in range(3)]
+            pyodide_build = {k: min(b[k] for b in builds) for k in builds[0]}
             plain.close()
             gpu.close()
         cpython_build = sample.build_ms(100, approximate_width, lambda: time.perf_counter() * 1000)
