@@ -62,7 +62,7 @@ DOM_LIST = """<!doctype html><meta charset=utf-8><style>body{margin:0;font:15px 
 r.className='r';r.innerHTML=`<span>Row ${i}: worker run</span><span>#${String(i*7919%100000).padStart(5,'0')}</span>
 <span class=b>${i%3?'ok':'busy'}</span>`;l.append(r);}</script>""".replace("__ROWS__", str(ROWS))
 
-#: A hand-written WebGPU scene: our WGSL, `rects` rects and `runs` text quads (atlas filled once),
+#: A hand-written WebGPU scene: our WGSL, `rects` row-wide rects and `runs` text quads (atlas filled once),
 #: every instance moved each frame (a scroll), one render pass, drawn in rAF; returns the intervals.
 JS_SCENE = """async ([rectsWgsl, textWgsl, nRects, nRuns, n]) => {
   const c = document.createElement('canvas'); c.width = innerWidth; c.height = innerHeight;
@@ -90,7 +90,7 @@ JS_SCENE = """async ([rectsWgsl, textWgsl, nRects, nRuns, n]) => {
     {binding: 1, resource: {buffer: tb}}, {binding: 2, resource: tex.createView()}, {binding: 3, resource: sampler}]});
   const R = new Float32Array(nRects * 16), T = new Float32Array(nRuns * 16); const ts = []; let off = 0;
   await new Promise((done) => { const step = (t) => { ts.push(t); if (ts.length > n) return done(); off = (off + 40) % 800;
-    for (let i = 0; i < nRects; i++) { R.set([(i % 4) * 300, (i * 34 - off) % 800, 280, 30, 6, 1, 0, 0, 1, 1, 1, 1, .8, .8, .8, 1], i * 16); }
+    for (let i = 0; i < nRects; i++) { R.set([12, (i * 34 - off) % 800, 1256, 34, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0], i * 16); }
     for (let i = 0; i < nRuns; i++) { T.set([(i % 3) * 400, (i * 22 - off) % 800, 180, 22, 0, (i % 40) * 24 / 1024, 0.18, ((i % 40) * 24 + 22) / 1024, 0, 0, 0, 1, 0, 0, 0, 0], i * 16); }
     device.queue.writeBuffer(rb, 0, R); device.queue.writeBuffer(tb, 0, T);
     const e = device.createCommandEncoder(); const p = e.beginRenderPass({colorAttachments: [{view: ctx.getCurrentTexture().createView(),

@@ -66,10 +66,10 @@ def test_ops_become_batches_in_painters_order_with_scissors_in_device_pixels() -
            run(12, 12, "Hello"), Clip(0, 100, 200, 100), Rect(0, 90, 50, 50, "#ff0000"), run(0, 110, "clipped"),
            PopClip(), run(0, 250, "after")]
     rects, runs, batches, todo = b.pack(ops)
-    assert len(rects) == 4 * INSTANCE.size  # the background, a shadow, its rect, the clipped rect
+    assert len(rects) == 3 * INSTANCE.size  # a shadow, its rect, the clipped rect (the background is the clear)
     assert len(runs) == 3 * INSTANCE.size
     full, clip = (0, 0, 800, 600), (0, 200, 400, 200)
-    assert batches == [("rects", 0, 3, full), ("text", 0, 1, full), ("rects", 3, 1, clip), ("text", 1, 1, clip),
+    assert batches == [("rects", 0, 2, full), ("text", 0, 1, full), ("rects", 2, 1, clip), ("text", 1, 1, clip),
                        ("text", 2, 1, full)]
     assert sorted(t[1] for t in todo) == ["Hello", "after", "clipped"]
 

@@ -94,7 +94,11 @@ class WebGpuBackend:
             else:
                 batches.append([kind, index, 1, clips[-1]])
 
-        for op in ops:
+        start = 0
+        if ops and isinstance(ops[0], Rect) and not ops[0].border and ops[0].x <= 0 and ops[0].y <= 0 \
+                and ops[0].w >= self.width and ops[0].h >= self.height:
+            start = 1  # the page background is the pass's clear colour: no full-screen quad to shade
+        for op in ops[start:] if start else ops:
             if isinstance(op, Rect):
                 if op.shadow:
                     rects += INSTANCE.pack(op.x, op.y, op.w, op.h, op.radius, 0.0, op.shadow, 1.0,
