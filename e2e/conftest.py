@@ -169,3 +169,16 @@ def bundle_cli(server: LiveServer, bundles: BuiltBundles, *args: str) -> None:
     result = subprocess.run([sys.executable, "-m", "openagents_server.cli", "bundle", *args], env=env, cwd=REPO,
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
+
+
+#: browser-recipes.md: the only flag set under which an on-screen WebGPU canvas keeps its device here
+#: (SwiftShader on Vulkan); without them requestAdapter() answers null (the Canvas2D set-up).
+WEBGPU_ARGS = ["--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-angle=vulkan", "--use-vulkan=swiftshader"]
+
+
+@pytest.fixture(scope="session")
+def webgpu_browser(playwright: Playwright) -> Iterator[Any]:
+    """A second Chromium with the WebGPU flag set (the shell's ``?gpu=webgpu`` set-up)."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + WEBGPU_ARGS)
+    yield browser
+    browser.close()

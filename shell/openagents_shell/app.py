@@ -13,12 +13,34 @@ from openagents_shell.routes import Route, match, normalize
 
 
 @dataclass(frozen=True)
+class Gallery:
+    """The component gallery on ``/debug``: a text field, notes, a checkbox, a switch, tabs, a dialog."""
+
+    name: str = ""
+    notes: str = ""
+    agreed: bool = False
+    dark: bool | None = None  # None: follow the device (prefers-color-scheme)
+    tab: int = 0
+    dialog: bool = False
+    menu: bool = False
+    toast: str = ""
+    rows: int = 0  # /debug?rows=N shows a list of N rows (render benchmarks)
+
+
+@dataclass(frozen=True)
 class State:
     build_id: str
     path: str
     route: Route
     online: bool = True
     update_ready: bool = False
+    renderer: str = "canvas2d"
+    device_dark: bool = False
+    gallery: Gallery = Gallery()
+
+    @property
+    def dark(self) -> bool:
+        return self.device_dark if self.gallery.dark is None else self.gallery.dark
 
 
 # ---- intents ----------------------------------------------------------------------------------
@@ -49,7 +71,40 @@ class AcceptUpdate:
     """The user pressed "Reload now" on the update prompt."""
 
 
-Intent = Navigate | PopState | HostChanged | AcceptUpdate
+@dataclass(frozen=True)
+class RendererChanged:
+    """The surface started (or fell back to) a backend."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class SchemeChanged:
+    """The device's colour scheme changed (``prefers-color-scheme``)."""
+
+    dark: bool
+
+
+@dataclass(frozen=True)
+class GalleryEdit:
+    """A change to the /debug gallery: ``field`` is a :class:`Gallery` field, ``value`` its new value."""
+
+    field: str
+    value: object
+
+
+@dataclass(frozen=True)
+class GalleryName:
+    value: str
+
+
+@dataclass(frozen=True)
+class GalleryNotes:
+    value: str
+
+
+Intent = Navigate | PopState | HostChanged | AcceptUpdate | RendererChanged | SchemeChanged | GalleryEdit \
+    | GalleryName | GalleryNotes
 
 
 # ---- effects ----------------------------------------------------------------------------------
@@ -94,6 +149,16 @@ def reduce(state: State, intent: Intent) -> tuple[State, list[Effect]]:
         return new, ([Render()] if new != state else [])
     if isinstance(intent, AcceptUpdate):
         return state, [FullLoad(state.path)]
+    if isinstance(intent, RendererChanged):
+        return replace(state, renderer=intent.name), [Render()]
+    if isinstance(intent, SchemeChanged):
+        return replace(state, device_dark=intent.dark), [Render()]
+    if isinstance(intent, GalleryName | GalleryNotes | GalleryEdit):
+        name, value = ("name", intent.value) if isinstance(intent, GalleryName) else \
+            ("notes", intent.value) if isinstance(intent, GalleryNotes) else (intent.field, intent.value)
+        if name not in Gallery.__dataclass_fields__:
+            raise ValueError(f"no gallery field {name!r}")
+        return replace(state, gallery=replace(state.gallery, **{name: value})), [Render()]
     raise TypeError(f"unknown intent {intent!r}")
 
 

@@ -1,75 +1,77 @@
 """The shell's entry point in the browser: ``boot.js`` calls ``start(host)`` once Pyodide is up.
 
-This module is the only one that touches the DOM; it runs the effects ``app.reduce`` returns.
-``host`` is boot.js's bridge (build id, connectivity, service-worker updates).
+Only wiring: the browser hosts (``host/``), the app's reducer (``app``), the page views (``pages/``)
+and the renderer (``render/``). ``host`` is boot.js's bridge (build id, connectivity, updates).
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from js import document, history, location, window  # type: ignore[import-not-found]
-from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
-
 from openagents_shell.app import (
-    NAV_LINKS,
     AcceptUpdate,
     Effect,
     FullLoad,
+    GalleryEdit,
     HostChanged,
     Intent,
     Navigate,
     PopState,
     PushState,
     Render,
+    RendererChanged,
+    SchemeChanged,
     State,
     initial_state,
     reduce,
 )
+from openagents_shell.host.canvas import JsCanvas2D, JsMeasure
+from openagents_shell.host.dom import JsDom
+from openagents_shell.host.history import JsHistory
+from openagents_shell.host.timers import JsTimers
+from openagents_shell.host.window import JsWindow
+from openagents_shell.pages import shell
+from openagents_shell.render import policy
+from openagents_shell.render.canvas2d import Canvas2DBackend
+from openagents_shell.render.surface import Surface
+from openagents_shell.ui.text import TextMeasurer
+from openagents_shell.ui.theme import theme_for
+
+__all__ = ["AcceptUpdate", "Runtime", "start"]
 
 _runtime: Runtime | None = None
-
-
-def _el(tag: str, text: str | None = None, **attrs: str) -> Any:
-    node = document.createElement(tag)
-    if text is not None:
-        node.textContent = text
-    for key, value in attrs.items():
-        node.setAttribute(key.rstrip("_").replace("_", "-"), value)
-    return node
 
 
 class Runtime:
     def __init__(self, host: Any) -> None:
         self.host = host
-        self.root = document.getElementById("oa-app")
-        self.state: State = initial_state(str(host.buildId), str(location.pathname),
-                                          online=bool(host.isOnline()), update_ready=bool(host.updateReady()))
-        # Keep the proxies alive for the page's lifetime (they are event listeners).
-        self._on_click = create_proxy(self._click)
-        self._on_pop = create_proxy(lambda _e: self.dispatch(PopState(str(location.pathname))))
-        self._on_host = create_proxy(self._host_changed)
-        document.addEventListener("click", self._on_click)
-        window.addEventListener("popstate", self._on_pop)
-        host.subscribe(self._on_host)
+        self.window = JsWindow()
+        self.history = JsHistory()
+        self.state: State = initial_state(str(host.buildId), self.history.path(), online=bool(host.isOnline()),
+                                          update_ready=bool(host.updateReady()))
+        self.state, _ = reduce(self.state, SchemeChanged(self.window.prefers_dark()))
+        rows = self.window.query("rows")
+        if rows and rows.isdigit() and self.state.route.name == "debug":
+            self.state, _ = reduce(self.state, GalleryEdit("rows", min(int(rows), 100_000)))
+        app = self.window.element("oa-app")
+        self.canvas = self.window.create("canvas", class_="oa-canvas", aria_hidden="true")
+        self.gpu_canvas: Any = None
+        mirror = self.window.create("div")
+        app.replaceChildren(self.canvas, mirror)
+        self.canvas2d = Canvas2DBackend(JsCanvas2D(self.canvas))
+        self.surface = Surface(dom=JsDom(), mirror_root=mirror, backend=self.canvas2d,
+                               timers=JsTimers(), measurer=TextMeasurer(JsMeasure()), dispatch=self.dispatch,
+                               navigate=lambda href: self.dispatch(Navigate(href)), copy=self.window.copy)
+        self.surface.set_viewport(*self.window.viewport())
+        self.window.on_resize(lambda: self.surface.set_viewport(*self.window.viewport()))
+        self.window.on_scheme_change(lambda: self.dispatch(SchemeChanged(self.window.prefers_dark())))
+        self.window.on_fonts_loaded(self.surface.fonts_changed)
+        self.history.on_pop(lambda path: self.dispatch(PopState(path)))
+        host.subscribe(self.window.callback(self._host_changed))
 
     def _host_changed(self) -> None:
         self.dispatch(HostChanged(online=bool(self.host.isOnline()), update_ready=bool(self.host.updateReady())))
-
-    def _click(self, event: Any) -> None:
-        if event.defaultPrevented or event.button != 0 or event.metaKey or event.ctrlKey or event.shiftKey \
-                or event.altKey:
-            return
-        target = event.target
-        if target.closest("[data-action='accept-update']"):
-            event.preventDefault()
-            self.dispatch(AcceptUpdate())
-            return
-        link = target.closest("a[href]")
-        if not link or link.origin != location.origin or link.target or link.hasAttribute("download"):
-            return
-        event.preventDefault()
-        self.dispatch(Navigate(str(link.pathname) + str(link.search) + str(link.hash)))
 
     def dispatch(self, intent: Intent) -> None:
         self.state, effects = reduce(self.state, intent)
@@ -78,7 +80,7 @@ class Runtime:
 
     def _run(self, effect: Effect) -> None:
         if isinstance(effect, PushState):
-            history.pushState(None, "", effect.href)
+            self.history.push(effect.href)
         elif isinstance(effect, FullLoad):
             self.host.applyUpdate(effect.href)
         elif isinstance(effect, Render):
@@ -86,40 +88,76 @@ class Runtime:
 
     def render(self) -> None:
         s = self.state
-        shell = _el("div", class_="oa-shell", data_ready="1", data_build=s.build_id, data_route=s.route.name,
-                    data_path=s.path, data_online="1" if s.online else "0")
-        if s.update_ready:
-            banner = _el("div", class_="oa-banner update", role="status", id="oa-update")
-            banner.append(_el("span", "A new version of OpenAgents is ready."))
-            banner.append(_el("button", "Reload now", type="button", data_action="accept-update"))
-            shell.append(banner)
-        if not s.online:
-            shell.append(_el("div", f"Offline — showing the cached app (build {s.build_id}). "
-                                    "Changes need a connection.",
-                             class_="oa-banner offline", role="status", id="oa-offline"))
-        nav = _el("nav", aria_label="Main")
-        for href, label in NAV_LINKS:
-            link = _el("a", label, href=href)
-            if href == s.path:
-                link.setAttribute("aria-current", "page")
-            nav.append(link)
-        shell.append(nav)
-        main = _el("main")
-        main.append(_el("h1", s.route.title, id="oa-title"))
-        meta = _el("p", class_="oa-meta")
-        meta.append(document.createTextNode("Build "))
-        meta.append(_el("code", s.build_id, id="oa-build"))
-        meta.append(document.createTextNode(" · route "))
-        meta.append(_el("code", s.path, id="oa-route"))
-        meta.append(document.createTextNode(f" ({s.route.name})"))
-        main.append(meta)
-        shell.append(main)
-        self.root.replaceChildren(shell)
-        document.title = f"{s.route.title} · OpenAgents"
+        self.surface.set_theme(theme_for(s.dark))
+        self.surface.show(shell.view(s), shell.root_attrs(s))
+        self.window.set_title(shell.title(s))
+
+    def first_frame(self) -> None:
+        self.dispatch(RendererChanged(self.surface.backend.name))
+        self.surface.frame()  # synchronously: boot.js shows #oa-app right after start() returns
+        self.window.expose_fn("stats", self.debug_stats)
+        self.window.expose_fn("buildMs", self.build_ms)
+        self._gpu_task = asyncio.ensure_future(self.start_gpu())
+
+    def debug_stats(self) -> dict[str, Any]:
+        """``window.__oa.stats()``: frames drawn and the last frames' timings (tests, benchmarks)."""
+        hist = self.surface.history
+        return {**self.surface.stats, "frames": self.surface.frames, "renderer": self.surface.backend.name,
+                "frame_end": [h[0] for h in hist], "py_ms": [h[1] for h in hist], "draw_ms": [h[2] for h in hist]}
+
+    def build_ms(self, n_rows: int = 100) -> dict[str, float]:
+        """``window.__oa.buildMs(n)``: layout + display list of the sample page here, in Pyodide."""
+        from openagents_shell.pages import sample
+
+        return sample.build_ms(int(n_rows), JsMeasure(), JsTimers().now)
+
+    async def start_gpu(self) -> None:
+        """After the first frame: probe WebGPU and switch to it if the policy says so (``?gpu=``)."""
+        request = policy.requested(self.window.query("gpu"))
+        if request == policy.CANVAS2D:
+            return
+        from openagents_shell.host import gpu  # only now: WebGPU code never delays the first frame
+        from openagents_shell.render.webgpu import WebGpuBackend
+
+        try:
+            adapter, info = await gpu.request_adapter()
+        except Exception as exc:  # noqa: BLE001 - a broken WebGPU stack is "no adapter"
+            self.window.warn(f"WebGPU adapter request failed: {exc}")
+            adapter, info = None, None
+        self.window.expose("adapter", None if info is None else {
+            "vendor": info.vendor, "architecture": info.architecture, "fallback": info.fallback,
+            "software": info.software})
+        if policy.choose(request, info) != policy.WEBGPU:
+            return
+        canvas = self.window.create("canvas", class_="oa-canvas", aria_hidden="true", hidden="")
+        try:
+            provider = await gpu.JsGpu.create(adapter, canvas, self._device_lost)
+            backend = WebGpuBackend(provider)
+            self.canvas.before(canvas)
+            self.surface.set_backend(backend)
+        except Exception as exc:  # noqa: BLE001 - cannot start: stay on Canvas2D
+            self.window.warn(f"WebGPU could not start, drawing with Canvas2D: {exc}")
+            canvas.remove()
+            return
+        self.gpu_canvas = canvas
+        canvas.hidden = False
+        self.canvas.hidden = True
+        self.dispatch(RendererChanged(policy.WEBGPU))
+        self.window.expose_fn("loseDevice", lambda: provider.lose())
+
+    def _device_lost(self, message: str) -> None:
+        """Device loss: draw the same state with Canvas2D (the mirror keeps text, scroll and focus)."""
+        self.window.warn(f"WebGPU device lost ({message}); drawing with Canvas2D")
+        self.canvas.hidden = False
+        if self.gpu_canvas is not None:
+            self.gpu_canvas.remove()
+            self.gpu_canvas = None
+        self.surface.set_backend(self.canvas2d)
+        self.dispatch(RendererChanged(policy.CANVAS2D))
 
 
 def start(host: Any) -> None:
-    """Render the first frame synchronously; later frames follow intents."""
+    """Render the first frame synchronously; later frames follow intents, in animation frames."""
     global _runtime
     _runtime = Runtime(host)
-    _runtime.render()
+    _runtime.first_frame()

@@ -1,0 +1,1 @@
+"""Backends that draw the display list (Canvas2D, WebGPU) and the accessible DOM mirror."""
