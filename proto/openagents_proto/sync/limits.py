@@ -55,6 +55,9 @@ TOPIC_CLASSES: tuple[TopicClass, ...] = (
                publish_per_second=240, max_payload_bytes=128 * 1024, retention_seconds=1 * DAY),
     TopicClass(name="notifications", pattern=rf"user:{_ID}:notifications", qos="cold", replay_budget=500,
                publish_per_second=90, max_payload_bytes=64 * 1024, retention_seconds=12 * HOUR),
+    # issue 21: the public shout feed (anonymous public sync tokens may read it; ADR 0700).
+    TopicClass(name="feed", pattern=r"feed:public", qos="hot", replay_budget=3_000,
+               publish_per_second=240, max_payload_bytes=8 * 1024, retention_seconds=1 * DAY),
 )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-OwnerKind = Literal["user", "org", "resource"]
+OwnerKind = Literal["user", "org", "resource", "public"]  # issue 21: "public" (any token with the scope)
 
 #: Topic text is bounded so a NOTIFY payload ("topic seq") always fits in PostgreSQL's 8000 bytes.
 MAX_TOPIC_LENGTH = 200
@@ -41,9 +41,11 @@ CODEX_WORKER_EVENTS = TopicClass(
     "codex_worker_events", "hot", 3_000, 240, 128 * 1024, timedelta(days=1), "runtime.codex_worker_events"
 )
 NOTIFICATIONS = TopicClass("notifications", "cold", 500, 90, 64 * 1024, timedelta(hours=12), "notifications.read")
+# issue 21: the public shout feed, readable by anonymous public sync tokens (ADR 0700).
+FEED = TopicClass("feed", "hot", 3_000, 240, 8 * 1024, timedelta(days=1), "feed.read")
 
 CLASSES: dict[str, TopicClass] = {
-    c.name: c for c in (RUN_EVENTS, WORKER_LIFECYCLE, CODEX_WORKER_EVENTS, NOTIFICATIONS)
+    c.name: c for c in (RUN_EVENTS, WORKER_LIFECYCLE, CODEX_WORKER_EVENTS, NOTIFICATIONS, FEED)
 }
 
 
@@ -64,6 +66,7 @@ PATTERNS: tuple[TopicPattern, ...] = (
     TopicPattern(
         re.compile(rf"^org:(?P<id>{_ID}):worker_events$"), CODEX_WORKER_EVENTS, "org", "org:{id}:worker_events"
     ),
+    TopicPattern(re.compile(r"^feed:(?P<id>public)$"), FEED, "public", "feed:public"),  # issue 21
 )
 
 
