@@ -14,6 +14,7 @@ import asyncpg
 import msgspec
 
 from openagents_server.domains.social.responses import Shout, Whisper
+from openagents_server.errors import RateLimited
 from openagents_server.khala import log
 
 FEED_TOPIC = "feed:public"
@@ -33,7 +34,13 @@ async def shout_created(conn: asyncpg.Connection, shout: Shout) -> int:
     """
     payload = msgspec.to_builtins(shout)
     payload.pop("seq", None)
-    appended = await log.append(conn, FEED_TOPIC, doc_key=shout.id, payload=payload, kind=SHOUT_CREATED)
+    try:
+        appended = await log.append(conn, FEED_TOPIC, doc_key=shout.id, payload=payload, kind=SHOUT_CREATED)
+    except log.AppendError as exc:
+        if exc.kind is not RateLimited:
+            raise
+        # The whole feed is over its publish rate (topic class ``feed``): the poster retries in a second.
+        raise RateLimited("feed_busy", "The feed is busy; try again in a moment.", retry_after=1) from None
     return appended.seq
 
 
