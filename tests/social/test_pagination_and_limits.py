@@ -90,7 +90,7 @@ async def test_shouts_past_ten_a_minute_are_429_with_retry_after_and_not_stored(
     ada = await person("ada")
     statuses = []
     for i in range(service.SHOUTS_PER_MINUTE.hits + 1):
-        statuses.append((await http.post("/api/shouts", json={"text": f"n{i}"}, headers=ada.headers)))
+        statuses.append(await http.post("/api/shouts", json={"text": f"n{i}"}, headers=ada.headers))
     assert [r.status_code for r in statuses] == [201] * service.SHOUTS_PER_MINUTE.hits + [429]
     limited = statuses[-1]
     assert limited.json()["error"]["code"] == "rate_limited"
