@@ -54,21 +54,33 @@ async def shout(conn: asyncpg.Connection, shout_id: str) -> asyncpg.Record | Non
 async def shouts_page(conn: asyncpg.Connection, *, viewer_id: str | None, zone: str | None, author_id: str | None,
                       before: int | None, after: int | None, limit: int) -> list[asyncpg.Record]:
     """Keyset page: ``after`` → the oldest ``limit`` newer than it (ascending); else newest first
-    below ``before``. Authors the viewer blocked are left out."""
+    below ``before``. Authors the viewer blocked are left out.
+
+    Only the predicates in use are written (no ``$n IS NULL OR …``), so each combination gets its own
+    prepared plan and the cursor is an index range on ``seq`` (the deep page costs what the first does).
+    """
+    where: list[str] = []
+    args: list[object] = []
+
+    def arg(value: object) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if zone is not None:
+        where.append(f"s.zone = {arg(zone)}")
+    if author_id is not None:
+        where.append(f"s.author_id = {arg(author_id)}")
     if after is not None:
-        order, bound = "ASC", "s.seq > $4"
-        cursor: int | None = after
-    else:
-        order, bound = "DESC", "($4::bigint IS NULL OR s.seq < $4)"
-        cursor = before
-    return await conn.fetch(
-        f"""SELECT {_SHOUT} FROM shouts s JOIN users u ON u.id = s.author_id
-            WHERE ($1::text IS NULL OR s.zone = $1) AND ($2::text IS NULL OR s.author_id = $2) AND {bound}
-              AND ($3::text IS NULL OR NOT EXISTS (
-                    SELECT 1 FROM social_blocks b WHERE b.blocker_id = $3 AND b.blocked_id = s.author_id))
-            ORDER BY s.seq {order} LIMIT $5""",
-        zone, author_id, viewer_id, cursor, limit,
-    )
+        where.append(f"s.seq > {arg(after)}")
+    elif before is not None:
+        where.append(f"s.seq < {arg(before)}")
+    if viewer_id is not None:
+        where.append(f"""NOT EXISTS (SELECT 1 FROM social_blocks b
+                                   WHERE b.blocker_id = {arg(viewer_id)} AND b.blocked_id = s.author_id)""")
+    order = "ASC" if after is not None else "DESC"
+    sql = (f"SELECT {_SHOUT} FROM shouts s JOIN users u ON u.id = s.author_id"
+           f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY s.seq {order} LIMIT {arg(limit)}")
+    return await conn.fetch(sql, *args)
 
 
 async def zone_counts(conn: asyncpg.Connection) -> dict[str, int]:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+import msgspec
+from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter, SkipValidation
 
 from openagents_server.domains.identity.authentication import Auth, require
 from openagents_server.domains.identity.context import AuthContext
 from openagents_server.domains.identity.routes._common import MAX_BODY_BYTES
 from openagents_server.domains.social import service
+from openagents_server.domains.social.page_cache import FirstPageCache
 from openagents_server.domains.social.responses import (
     Block,
     BlockList,
@@ -33,6 +36,8 @@ from openagents_server.domains.social.schemas import (
 from openagents_server.openapi import ERRORS, SECURED
 from openagents_server.responses import Data, ok, typed
 from openagents_server.services import AuthenticatorDep, DbPool
+
+PageCache = NamedDependency[SkipValidation[FirstPageCache]]
 
 #: PATs need this ability (or ``*``) to post; sessions always have it.
 WRITE = "social:write"
@@ -59,14 +64,23 @@ class ShoutsController(Controller):
     request_max_body_size = MAX_BODY_BYTES
 
     @get("/", responses=ERRORS, summary="Public shouts, newest first (keyset cursor; a viewer's blocked authors hidden)")
-    async def list_shouts(self, pool: DbPool, authenticator: AuthenticatorDep, request: Request[Any, Any, Any],
-                          zone: ZoneQuery = None, author: UserQuery = None, before: Before = None,
-                          after: After = None, limit: Limit = DEFAULT_PAGE) -> Response[Data[ShoutPage]]:
+    async def list_shouts(self, pool: DbPool, authenticator: AuthenticatorDep, shout_page_cache: PageCache,
+                          request: Request[Any, Any, Any], zone: ZoneQuery = None, author: UserQuery = None,
+                          before: Before = None, after: After = None,
+                          limit: Limit = DEFAULT_PAGE) -> Response[Data[ShoutPage]]:
         viewer = await _viewer(request, authenticator)
-        async with pool.acquire() as conn:
-            page = await service.list_shouts(conn, viewer, zone=zone, author_id=author, before=before, after=after,
-                                             limit=limit)
-        return ok(page)
+        # The anonymous first page (what every /feed visitor asks first) may be up to 1 s old; see page_cache.
+        key = (zone, author, limit) if viewer is None and before is None and after is None else None
+        cached = shout_page_cache.get(key) if key is not None else None
+        if cached is None:
+            async with pool.acquire() as conn:
+                page = await service.list_shouts(conn, viewer, zone=zone, author_id=author, before=before,
+                                                 after=after, limit=limit)
+            if key is None:
+                return ok(page)
+            cached = msgspec.json.encode(Data(page))
+            shout_page_cache.put(key, cached)
+        return Response(cached, media_type=MediaType.JSON)  # type: ignore[return-value]
 
     @get("/zones", responses=ERRORS, summary="The known zones with their shout counts")
     async def zones(self, pool: DbPool) -> Response[Data[ZoneList]]:
