@@ -113,7 +113,7 @@ class WhispersController(Controller):
 
     @get("/", responses=ERRORS, summary="My whispers (sent and received), newest first; `with` narrows to one person")
     async def list_whispers(self, pool: DbPool, request: Request[Any, Any, Any], auth: Auth,
-                            with_: Annotated[str | None, QueryParameter(query="with", min_length=1, max_length=64,
+                            with_: Annotated[str | None, QueryParameter(name="with", min_length=1, max_length=64,
                                                                         pattern=r"^[A-Za-z0-9_:.-]+$")] = None,
                             before: Before = None, limit: Limit = DEFAULT_PAGE) -> Response[Data[WhisperPage]]:
         async with pool.acquire() as conn:
