@@ -28,7 +28,7 @@ async def seed(dsn: str, shouts: int) -> int:
     """``shouts`` shouts from 1 000 authors over the five zones; returns a seq ~99 % of the way down."""
     conn = await asyncpg.connect(dsn)
     try:
-        await conn.execute("TRUNCATE shouts, users CASCADE")
+        await conn.execute("TRUNCATE shouts, shout_zone_counts, users CASCADE")
         await conn.execute(
             """INSERT INTO users (id, provider, provider_user_id, email, name)
                SELECT 'user_b' || i, 'local', 'b' || i, 'b' || i || '@example.com', 'Bench ' || i
@@ -40,6 +40,7 @@ async def seed(dsn: str, shouts: int) -> int:
                       'bench shout number ' || i || ' with a link https://example.com/' || i,
                       now() - make_interval(secs => $1 - i)
                FROM generate_series(1, $1) i""", shouts, AUTHORS)
+        await conn.execute("INSERT INTO shout_zone_counts SELECT zone, count(*) FROM shouts GROUP BY zone")
         await conn.execute("ANALYZE shouts")
         return max(PAGE + 1, shouts // 100)
     finally:

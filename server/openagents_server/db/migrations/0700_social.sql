@@ -14,6 +14,13 @@ CREATE TABLE shouts (
 CREATE INDEX shouts_zone_seq ON shouts (zone, seq DESC);
 CREATE INDEX shouts_author_seq ON shouts (author_id, seq DESC);
 
+-- Shouts per zone, kept by the inserting transaction (GET /api/shouts/zones reads five rows instead of
+-- counting the table: 59 ms at 100 000 shouts). Shouts are already serialised by the feed topic's lock.
+CREATE TABLE shout_zone_counts (
+    zone text PRIMARY KEY,
+    shouts bigint NOT NULL DEFAULT 0
+);
+
 CREATE TABLE whispers (
     id text PRIMARY KEY,
     -- Order within a person's whispers (keyset cursor); commit order does not matter for a thread.

@@ -43,6 +43,11 @@ async def insert_shout(conn: asyncpg.Connection, shout_id: str, seq: int, author
         "INSERT INTO shouts (id, seq, author_id, zone, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         shout_id, seq, author_id, zone, body, created_at,
     )
+    await conn.execute(
+        """INSERT INTO shout_zone_counts AS c (zone, shouts) VALUES ($1, 1)
+           ON CONFLICT (zone) DO UPDATE SET shouts = c.shouts + 1""",
+        zone,
+    )
 
 
 async def shout(conn: asyncpg.Connection, shout_id: str) -> asyncpg.Record | None:
@@ -84,8 +89,8 @@ async def shouts_page(conn: asyncpg.Connection, *, viewer_id: str | None, zone: 
 
 
 async def zone_counts(conn: asyncpg.Connection) -> dict[str, int]:
-    rows = await conn.fetch("SELECT zone, count(*) AS n FROM shouts GROUP BY zone")
-    return {r["zone"]: r["n"] for r in rows}
+    rows = await conn.fetch("SELECT zone, shouts FROM shout_zone_counts")
+    return {r["zone"]: r["shouts"] for r in rows}
 
 
 async def insert_whisper(conn: asyncpg.Connection, whisper_id: str, sender_id: str, recipient_id: str,
