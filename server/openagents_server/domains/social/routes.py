@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, MediaType, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter, SkipValidation
 
 from openagents_server.domains.identity.authentication import Auth, require
@@ -87,7 +88,9 @@ class ShoutsController(Controller):
         async with pool.acquire() as conn:
             return ok(await service.zones(conn))
 
-    @post("/", status_code=201, responses=ERRORS, security=SECURED,
+    @post("/", status_code=201, security=SECURED,
+          responses={**ERRORS, 200: ResponseSpec(Data[Shout], generate_examples=False,
+                                                 description="the same text within 30 s: the first shout")},
           summary="Post a shout (201; the same text within 30 s answers 200 with the first shout)")
     async def create_shout(self, pool: DbPool, request: Request[Any, Any, Any], auth: Auth,
                            data: JSONBody[CreateShoutRequest]) -> Response[Data[Shout]]:
