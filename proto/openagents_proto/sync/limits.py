@@ -38,7 +38,7 @@ MAX_ID_LENGTH = 128  # request ids, build ids, device ids, doc keys
 
 TOPIC_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9:._\-]*")
 
-OwnerKind = Literal["user", "org", "resource"]
+OwnerKind = Literal["user", "org", "resource", "public"]  # public: any token with the scope
 
 
 class TopicClass(msgspec.Struct, frozen=True, kw_only=True):
@@ -72,7 +72,10 @@ CODEX_WORKER_EVENTS = TopicClass(name="codex_worker_events", qos="hot", replay_b
                                  scope="runtime.codex_worker_events")
 NOTIFICATIONS = TopicClass(name="notifications", qos="cold", replay_budget=500, publish_per_second=90,
                            max_payload_bytes=64 * 1024, retention_seconds=12 * HOUR, scope="notifications.read")
-TOPIC_CLASSES: tuple[TopicClass, ...] = (RUN_EVENTS, WORKER_LIFECYCLE, CODEX_WORKER_EVENTS, NOTIFICATIONS)
+#: The public shout feed, readable by anonymous public sync tokens (issue 21, ADR 0700).
+FEED = TopicClass(name="feed", qos="hot", replay_budget=3_000, publish_per_second=240,
+                  max_payload_bytes=8 * 1024, retention_seconds=1 * DAY, scope="feed.read")
+TOPIC_CLASSES: tuple[TopicClass, ...] = (RUN_EVENTS, WORKER_LIFECYCLE, CODEX_WORKER_EVENTS, NOTIFICATIONS, FEED)
 
 
 class TopicPattern(msgspec.Struct, frozen=True, kw_only=True):
@@ -102,6 +105,7 @@ TOPIC_PATTERNS: tuple[TopicPattern, ...] = (
                  example="org:{id}:workers"),
     TopicPattern(pattern=rf"org:{_ID}:worker_events", topic_class=CODEX_WORKER_EVENTS, owner_kind="org",
                  example="org:{id}:worker_events"),
+    TopicPattern(pattern=r"feed:(?P<id>public)", topic_class=FEED, owner_kind="public", example="feed:public"),
 )
 
 

@@ -5,9 +5,10 @@ repositories (``tests/foundation/test_import_direction.py``). See ``docs/CONTRIB
 
 from openagents_server.domains.identity.plugin import IdentityPlugin
 from openagents_server.domains.orgs.plugin import OrgsPlugin
+from openagents_server.domains.social.plugin import SocialPlugin
 from openagents_server.domains.tokens.plugin import TokensPlugin
 
 #: Every domain, in registration order.
-DOMAIN_PLUGINS = (IdentityPlugin, OrgsPlugin, TokensPlugin)
+DOMAIN_PLUGINS = (IdentityPlugin, OrgsPlugin, TokensPlugin, SocialPlugin)
 
 __all__ = ["DOMAIN_PLUGINS"]

@@ -57,6 +57,8 @@ def authorize(claims: SyncTokenClaims, topic: Topic, state: TopicState | None) -
         allowed = topic.owner_id == claims.oa_user_id
     elif topic.owner_kind == "org":
         allowed = topic.owner_id == claims.oa_org_id
+    elif topic.owner_kind == "public":  # issue 21: the scope (checked above) is all a public topic needs
+        allowed = True
     else:
         allowed = state is not None and (
             (state.owner_user_id is not None and state.owner_user_id == claims.oa_user_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from openagents_proto.sync.limits import (
     CODEX_WORKER_EVENTS,
+    FEED,
     MAX_TOPIC_LENGTH,
     NOTIFICATIONS,
     RUN_EVENTS,
@@ -27,6 +28,18 @@ CLASSES: dict[str, TopicClass] = {c.name: c for c in TOPIC_CLASSES}
 PATTERNS = TOPIC_PATTERNS
 
 __all__ = [
-    "CLASSES", "CODEX_WORKER_EVENTS", "MAX_TOPIC_LENGTH", "NOTIFICATIONS", "PATTERNS", "RUN_EVENTS",
-    "WORKER_LIFECYCLE", "OwnerKind", "Topic", "TopicClass", "TopicError", "TopicPattern", "parse_topic",
+    "CLASSES",
+    "CODEX_WORKER_EVENTS",
+    "FEED",
+    "MAX_TOPIC_LENGTH",
+    "NOTIFICATIONS",
+    "PATTERNS",
+    "RUN_EVENTS",
+    "WORKER_LIFECYCLE",
+    "OwnerKind",
+    "Topic",
+    "TopicClass",
+    "TopicError",
+    "TopicPattern",
+    "parse_topic",
 ]

@@ -10,13 +10,25 @@ import asyncpg
 from openagents_server.audit import audit
 from openagents_server.domains.identity import problems
 from openagents_server.domains.identity.context import AuthContext
+from openagents_server.domains.identity.credentials import new_id
 from openagents_server.domains.orgs import policy
 from openagents_server.domains.orgs import service as org_service
 from openagents_server.domains.orgs.service import active_org_id
 from openagents_server.errors import Invalid
+from openagents_server.khala import topics as khala_topics
 from openagents_server.khala.tokens import AUDIENCE, SigningKeys, mint_sync_token
+from openagents_server.rate_limit import Limit
 
 CLAIMS_VERSION = "oa_sync_claims_v1"
+
+#: Public sync tokens (ADR 0700): anyone may mint one; it reads public topics and nothing else.
+PUBLIC_TOPICS = ("feed:public",)
+PUBLIC_SCOPES = (khala_topics.FEED.scope,)
+#: Ours: 5 minutes (the longest any sync token lives, MAX_AGE_SECONDS); the client reconnects with a fresh one.
+PUBLIC_TTL_SECONDS = 300
+#: Ours: per client IP; a reader needs one every 5 minutes, a page reload one more.
+PUBLIC_TOKENS_PER_IP = Limit("public_sync_token", 20, 60)
+PUBLIC_ORG = "public"
 
 
 async def issue(conn: asyncpg.Connection, auth: AuthContext, keys: SigningKeys, *, scopes: list[str] | None,
@@ -96,3 +108,30 @@ async def _checked_topics(conn: asyncpg.Connection, auth: AuthContext, org_id: s
 async def _denied(conn: asyncpg.Connection, auth: AuthContext, reason: str, **attributes: Any) -> None:
     await audit(conn, "sync.token.denied", outcome="denied", user_id=auth.user_id, session_id=auth.credential_id,
                 device_id=auth.device_id, attributes={"reason": reason, **attributes})
+
+
+def issue_public(keys: SigningKeys, *, issuer: str) -> dict[str, Any]:
+    """A token for an anonymous reader: public scopes and topics only, a fresh random subject (so the
+    per-user connection cap counts each reader apart and no user topic can match it), short TTL."""
+    anon = new_id("anon")
+    token, claims = mint_sync_token(
+        keys, user_id=anon, org_id=PUBLIC_ORG, session_id=anon, device_id=anon, scopes=PUBLIC_SCOPES,
+        topics=PUBLIC_TOPICS, ttl_seconds=PUBLIC_TTL_SECONDS, issuer=issuer,
+    )
+    return {
+        "token": token,
+        "token_type": "Bearer",
+        "expires_in_seconds": claims.exp - claims.iat,
+        "expires_at": datetime.fromtimestamp(claims.exp, UTC).isoformat(),
+        "issuer": claims.iss,
+        "audience": AUDIENCE,
+        "subject": claims.sub,
+        "org_id": PUBLIC_ORG,
+        "session_id": claims.oa_session_id,
+        "device_id": claims.oa_device_id,
+        "claims_version": CLAIMS_VERSION,
+        "key_id": keys.active_kid,
+        "token_id": claims.jti,
+        "granted_scopes": list(PUBLIC_SCOPES),
+        "granted_topics": [{"topic": t, "required_scope": khala_topics.FEED.scope} for t in PUBLIC_TOPICS],
+    }

@@ -7,14 +7,15 @@ from typing import Any
 from litestar import Controller, Request, Response, post
 from litestar.params import JSONBody
 
-from openagents_server.dependencies import DbPool, Keys
+from openagents_server.dependencies import AppSettings, DbPool, Keys
 from openagents_server.domains.identity import sync_tokens
-from openagents_server.domains.identity.authentication import Auth, require
+from openagents_server.domains.identity.authentication import Auth, client_ip, require
 from openagents_server.domains.identity.responses import LegacySyncToken, SyncToken
 from openagents_server.domains.identity.routes._common import MAX_BODY_BYTES
 from openagents_server.domains.identity.schemas import LegacyKhalaTokenRequest, SyncTokenRequest
 from openagents_server.khala.tokens import ISSUER
 from openagents_server.openapi import ERRORS, SECURED
+from openagents_server.rate_limit import enforce
 from openagents_server.responses import Data, typed
 
 
@@ -35,6 +36,20 @@ class SyncTokenController(Controller):
                                              device_id=data.device_id, issuer=ISSUER)
         return typed(SyncToken, minted)
 
+
+class PublicSyncTokenController(Controller):
+    """``/api/sync/public-token``: no credential; the token reads public topics only (ADR 0700)."""
+
+    path = "/"
+    tags = ("sync",)
+    request_max_body_size = MAX_BODY_BYTES
+
+    @post("/sync/public-token", status_code=200, responses=ERRORS,
+          summary="Mint an anonymous sync token for public topics (feed:public); 5 min TTL, rate limited per IP")
+    async def public_token(self, pool: DbPool, settings: AppSettings, signing_keys: Keys,
+                           request: Request[Any, Any, Any]) -> Response[Data[SyncToken]]:
+        await enforce(pool, sync_tokens.PUBLIC_TOKENS_PER_IP, client_ip(request, settings))
+        return typed(SyncToken, sync_tokens.issue_public(signing_keys, issuer=ISSUER))
 
 
 class LegacyKhalaTokenController(Controller):

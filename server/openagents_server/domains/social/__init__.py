@@ -1,0 +1,1 @@
+"""Social: public shouts in zones, private whispers, blocks and reports, live on Khala (issue 21)."""
