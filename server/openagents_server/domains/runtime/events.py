@@ -43,4 +43,6 @@ async def register(conn: asyncpg.Connection, topic: str, owner_user_id: str, org
 
 async def append(conn: asyncpg.Connection, topic: str, kind: str, doc_key: str, payload: dict[str, Any],
                  idempotency_key: str | None = None) -> Appended:
-    return await log.append(conn, topic, doc_key=doc_key, payload=payload, kind=kind, idempotency_key=idempotency_key)
+    """Append ``payload`` with its kind as ``type`` (Khala updates carry no kind of their own)."""
+    return await log.append(conn, topic, doc_key=doc_key, payload={"type": kind, **payload}, kind=kind,
+                            idempotency_key=idempotency_key)
