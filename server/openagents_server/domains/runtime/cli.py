@@ -36,7 +36,7 @@ async def receipt_of(dsn: str, run_id: str) -> dict[str, Any]:
 @runtime_cli.command()
 def receipt(
     run_id: str = typer.Argument(..., help="e.g. run_0123abcd…"),
-    replay: Path = typer.Option(None, "--replay", help="also write the replay JSONL here"),
+    replay: str = typer.Option(None, "--replay", help="also write the replay JSONL here"),
 ) -> None:
     """Print the run's openagents.receipt.v1 (canonical JSON); exit 1 if the stored one differs from
     the one rebuilt from the log now."""
@@ -49,7 +49,7 @@ def receipt(
         raise typer.Exit(1) from None
     rebuilt = found["rebuilt"]
     if replay is not None:
-        replay.write_bytes(rebuilt.replay)
+        Path(replay).write_bytes(rebuilt.replay)
     typer.echo(rebuilt.body.decode())
     if found["stored"] is not None and found["stored"] != rebuilt.body:
         typer.echo(f"stored receipt {found['stored_hash']} differs from the log's {rebuilt.receipt_hash}", err=True)
