@@ -59,8 +59,15 @@ class Worker:
         body: dict[str, Any] = {"adapter": self.adapter.name}
         if self.worker_id:
             body["worker_id"] = self.worker_id
-        self.worker_id = (await self._call("POST", BASE, body))["worker"]["worker_id"]
-        return self.worker_id
+        for attempt in range(120):  # the server may still be starting (``openagents serve`` starts us with it)
+            try:
+                self.worker_id = (await self._call("POST", BASE, body))["worker"]["worker_id"]
+                return self.worker_id
+            except httpx.TransportError:
+                if attempt == 119:
+                    raise
+                await asyncio.sleep(0.5)
+        raise AssertionError("unreachable")
 
     async def run(self) -> None:
         await self.register()
