@@ -27,14 +27,13 @@ async def apply(conn: asyncpg.Connection, run: asyncpg.Record | dict[str, Any], 
                 payload: dict[str, Any]) -> bool:
     """Apply one event of ``run``'s topic; False when skipped (already applied, or a gap)."""
     topic = run_topic(run["id"])
-    last = await repo.checkpoint(conn, topic)
-    if seq <= last:
-        return False
-    if seq != last + 1:
-        await repo.insert_drift(conn, topic, last + 1, seq)
+    # One round trip on the usual path: the checkpoint moves from seq - 1 to seq, or nothing happens.
+    if not await repo.advance_checkpoint(conn, topic, seq):
+        last = await repo.checkpoint(conn, topic)
+        if seq > last + 1:
+            await repo.insert_drift(conn, topic, last + 1, seq)
         return False
     await _apply(conn, run, kind, payload)
-    await repo.set_checkpoint(conn, topic, seq)
     return True
 
 
@@ -55,15 +54,16 @@ async def _apply(conn: asyncpg.Connection, run: asyncpg.Record | dict[str, Any],
     if method == "thread/started":
         await repo.insert_thread(conn, thread_id, run["worker_id"], run["owner_user_id"])
         return
+    item_id = params.get("item_id")
+    if method == "item/agentMessage/delta" and item_id:  # the hot path: one statement, owner checked in it
+        await repo.append_delta(conn, thread_id, item_id, str(params.get("delta", "")), run["owner_user_id"])
+        return
     owned = await repo.thread(conn, thread_id)
     if owned is None or owned["owner_user_id"] != run["owner_user_id"]:
         return  # a worker cannot write into another person's thread
-    item_id = params.get("item_id")
-    if method == "item/started" and item_id and params.get("item_kind") in ("agent_message", "agentMessage", "agent_message_delta"):
+    if method == "item/started" and item_id and params.get("item_kind") in ("agent_message", "agentMessage"):
         await repo.insert_message(conn, thread_id, item_id, run["id"], params.get("turn_id", ""), "assistant", "",
                                   "in_progress")
-    elif method == "item/agentMessage/delta" and item_id:
-        await repo.append_delta(conn, thread_id, item_id, str(params.get("delta", "")))
     elif method == "item/completed" and item_id:
         await repo.set_message_status(conn, thread_id, item_id, str(params.get("item_status", "completed")))
     elif method == "turn/completed":

@@ -161,6 +161,19 @@ async def checkpoint(conn: Conn, topic: str) -> int:
     return await conn.fetchval("SELECT last_seq FROM runtime_projection_checkpoints WHERE topic = $1", topic) or 0
 
 
+async def advance_checkpoint(conn: Conn, topic: str, seq: int) -> bool:
+    """Move the topic's checkpoint to ``seq`` if it stands at ``seq - 1`` (seq 1 creates it)."""
+    if seq == 1:
+        done = await conn.fetchval(
+            "INSERT INTO runtime_projection_checkpoints (topic, last_seq) VALUES ($1, 1) ON CONFLICT DO NOTHING RETURNING 1",
+            topic)
+    else:
+        done = await conn.fetchval(
+            "UPDATE runtime_projection_checkpoints SET last_seq = $2, updated_at = now() WHERE topic = $1 AND last_seq = $2 - 1"
+            " RETURNING 1", topic, seq)
+    return done is not None
+
+
 async def set_checkpoint(conn: Conn, topic: str, seq: int) -> None:
     await conn.execute(
         """INSERT INTO runtime_projection_checkpoints (topic, last_seq) VALUES ($1, $2)
@@ -210,9 +223,11 @@ async def insert_message(conn: Conn, thread_id: str, item_id: str, run_id: str, 
            ON CONFLICT DO NOTHING""", thread_id, item_id, run_id, turn_id, role, text, status)
 
 
-async def append_delta(conn: Conn, thread_id: str, item_id: str, delta: str) -> None:
-    await conn.execute("UPDATE runtime_messages SET text = text || $3 WHERE thread_id = $1 AND item_id = $2",
-                       thread_id, item_id, delta)
+async def append_delta(conn: Conn, thread_id: str, item_id: str, delta: str, owner_user_id: str) -> None:
+    await conn.execute(
+        """UPDATE runtime_messages m SET text = m.text || $3 FROM runtime_threads t
+           WHERE m.thread_id = $1 AND m.item_id = $2 AND t.id = m.thread_id AND t.owner_user_id = $4""",
+        thread_id, item_id, delta, owner_user_id)
 
 
 async def set_message_status(conn: Conn, thread_id: str, item_id: str, status: str) -> None:
