@@ -294,14 +294,17 @@ async def ingest(pool: asyncpg.Pool, auth: AuthContext, worker_id: str, batch: l
     results = []
     async with log.unit_of_work(pool) as conn:
         worker = _owned(await repo.worker(conn, worker_id, lock=True), auth)
+        state = _Batch()
         for index, event in enumerate(batch):
             kind = event["event_type"]
             if kind.startswith("worker."):
                 worker = await _worker_event(conn, worker, kind, event.get("payload") or {})
                 results.append({"event_type": kind, "status": worker["status"]})
             else:
-                results.append(await _request_event(conn, worker, index, event))
-        worker = await repo.worker(conn, worker_id)
+                results.append(await _request_event(conn, worker, index, event, state))
+        for run_id, seq in state.run_seqs.items():
+            await repo.touch_run_seq(conn, run_id, seq)
+        worker = await repo.set_worker(conn, worker_id, latest_seq=state.worker_seq)
     return {"worker": worker_view(worker), "results": results}
 
 
@@ -324,15 +327,30 @@ async def _worker_event(conn: asyncpg.Connection, worker: asyncpg.Record, kind: 
     return row
 
 
-async def _request_event(conn: asyncpg.Connection, worker: asyncpg.Record, index: int, event: dict[str, Any]) -> dict[str, Any]:
+class _Batch:
+    """Rows read once per events batch, and the seq bookkeeping written once at its end."""
+
+    def __init__(self) -> None:
+        self.requests: dict[str, asyncpg.Record] = {}
+        self.runs: dict[str, asyncpg.Record] = {}
+        self.run_seqs: dict[str, int] = {}
+        self.worker_seq = 0
+
+
+async def _request_event(conn: asyncpg.Connection, worker: asyncpg.Record, index: int, event: dict[str, Any],
+                         state: _Batch) -> dict[str, Any]:
     kind, payload = event["event_type"], event.get("payload") or {}
     request_id = event.get("request_id")
     if not request_id:
         raise Invalid("missing_request_id", f"{kind} names the request it belongs to", field=f"events[{index}].request_id")
-    req = await repo.request(conn, worker["id"], request_id, lock=True)
+    req = state.requests.get(request_id)
     if req is None:
-        raise NotFound("request_not_found", "No such request on this worker.", field=f"events[{index}].request_id")
-    run = await repo.run(conn, req["run_id"], lock=True)
+        req = await repo.request(conn, worker["id"], request_id, lock=True)
+        if req is None:
+            raise NotFound("request_not_found", "No such request on this worker.", field=f"events[{index}].request_id")
+        state.requests[request_id] = req
+    run = state.runs.get(req["run_id"]) or await repo.run(conn, req["run_id"], lock=True)
+    state.runs[run["id"]] = run
     event_id = event.get("event_id")
     if kind == "codex.notification":
         method = payload.get("method")
@@ -349,17 +367,19 @@ async def _request_event(conn: asyncpg.Connection, worker: asyncpg.Record, index
             raise Conflict("request_already_terminal", "This request already has its terminal outcome.",
                            details={"request_id": request_id})
         if run["status"] == RunStatus.CREATED:
-            run = await _move_run(conn, run, RunStatus.RUNNING)
+            run = state.runs[run["id"]] = await _move_run(conn, run, RunStatus.RUNNING)
         body = {"request_id": request_id, "run_id": run["id"], "method": method, "params": payload.get("params") or {}}
         key = f"event:{event_id}" if event_id else None
         appended = await events.append(conn, events.run_topic(run["id"]), kind, run["id"], body, key)
         if appended.duplicate:
             return {"event_type": kind, "duplicate": True, "seq": appended.seq}
         await projector.apply(conn, run, appended.seq, kind, body)
-        thread_id = body["params"].get("thread_id") if method == "thread/started" else None
-        await repo.set_run(conn, run["id"], run["status"], appended.seq, None, thread_id)
+        if method == "thread/started":
+            run = state.runs[run["id"]] = await repo.set_run(conn, run["id"], run["status"], appended.seq, None,
+                                                             body["params"].get("thread_id"))
+        state.run_seqs[run["id"]] = appended.seq
         wseq = await events.append(conn, events.worker_topic(worker["id"]), kind, request_id, body)
-        await repo.set_worker(conn, worker["id"], latest_seq=wseq.seq)
+        state.worker_seq = max(state.worker_seq, wseq.seq)
         return {"event_type": kind, "duplicate": False, "seq": appended.seq}
     if kind == "codex.response":
         ok = bool(payload.get("ok"))
@@ -375,6 +395,8 @@ async def _request_event(conn: asyncpg.Connection, worker: asyncpg.Record, index
                 return {"event_type": kind, "duplicate": True}
             raise Conflict("request_already_terminal", "This request already has its terminal outcome.",
                            details={"request_id": request_id})
+        state.requests.pop(request_id, None)
+        state.runs.pop(run["id"], None)
         if run["status"] == RunStatus.CREATED:
             run = await _move_run(conn, run, RunStatus.RUNNING)
         turn_status = str((response.get("result") or {}).get("turn_status", ""))
