@@ -81,6 +81,11 @@ class Worker:
                 except (TimeoutError, OSError, websockets.ConnectionClosed) as exc:
                     _log.warning("worker_khala_reconnect", error=str(exc))
                     await asyncio.sleep(1)
+                except ApiError as exc:
+                    if exc.status not in (429, 503):
+                        raise
+                    _log.warning("worker_khala_retry", error=str(exc))
+                    await asyncio.sleep(5)
         finally:
             beat.cancel()
             for task in list(self.tasks):
@@ -112,7 +117,8 @@ class Worker:
                                                       protocol_version="khala.ws.v1", schema_version=1)))
             hello = codec.decode_server(await asyncio.wait_for(ws.recv(), 10)).message  # type: ignore[arg-type]
             if not isinstance(hello, d.HelloOk):
-                raise ApiError(401, f"khala refused: {hello}")
+                retryable = isinstance(hello, d.SyncError) and hello.retryable
+                raise ApiError(429 if retryable else 401, f"khala refused: {hello}")
             await ws.send(codec.encode_client(d.Subscribe(
                 topics=(topic,), request_id="w1", resume_after=(d.TopicCursor(topic=topic, watermark=after),))))
             deadline = min(840.0, (hello.token_expires_at_unix_ms / 1000) - __import__("time").time() - 30) \
