@@ -41,6 +41,7 @@ from tests.identity.conftest import pending_code
 from tests.khala.support import Closed, KhalaClient
 
 BASE = "/api/runtime/codex/workers"
+PER_PERSON = 5
 SENT: dict[tuple[str, int], float] = {}  # (request id, delta index) -> when the worker produced it
 COUNTS: dict[str, int] = {}
 
@@ -158,10 +159,15 @@ async def first_delta(url: str, access: str, pat: str, turns: int) -> dict:
     return {"first": first, "complete": complete, "request_seen": request_seen, "first_from_sent": first_from_sent}
 
 
-async def load(url: str, access: str, pat: str, workers: int, concurrent: int) -> dict:
-    headers = {"authorization": f"Bearer {access}"}
+async def load(url: str, people: list[tuple[str, str]], workers: int, concurrent: int) -> dict:
+    """``people``: (access, PAT) pairs; Khala allows 16 sockets per user, so each person runs at most
+    5 workers (a worker socket and an observer socket each)."""
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=httpx.Limits(max_connections=200)) as http:
-        set_up = [await setup_worker(url, pat, access, http) for _ in range(workers)]
+        set_up, owners = [], []
+        for w in range(workers):
+            access, pat = people[w // PER_PERSON]
+            set_up.append(await setup_worker(url, pat, access, http))
+            owners.append({"authorization": f"Bearer {access}"})
         expected: dict[str, list[str]] = {}
         waits = []
 
@@ -171,10 +177,10 @@ async def load(url: str, access: str, pat: str, workers: int, concurrent: int) -
             text = f"concurrent turn number {i}"
             done = observer.wait(f"codex.response:{rid}")
             waits.append(done)
-            response = await http.post(f"{BASE}/{worker.worker_id}/requests", headers=headers, json={
+            response = await http.post(f"{BASE}/{worker.worker_id}/requests", headers=owners[i % workers], json={
                 "request_id": rid, "method": "turn/start", "params": {"thread_id": thread, "text": text}})
             assert response.status_code == 202, response.text
-            await asyncio.wait_for(done, 120)
+            await asyncio.wait_for(done, 300)
 
         start = time.monotonic()
         await asyncio.gather(*(turn(i) for i in range(concurrent)))
@@ -214,9 +220,9 @@ def main() -> None:
                                                "OPENAGENTS_LOG_LEVEL": "error"}) as url:
         access, pat = asyncio.run(sign_in(url, dsn, "bench@example.com"))
         seq = asyncio.run(first_delta(url, access, pat, args.turns))
-        _, pat2 = asyncio.run(sign_in(url, dsn, "bench2@example.com"))
-        access2 = asyncio.run(sign_in(url, dsn, "bench2@example.com"))[0]
-        loaded = asyncio.run(load(url, access2, pat2, args.workers, args.concurrent))
+        people = [asyncio.run(sign_in(url, dsn, f"load{p}@example.com"))
+                  for p in range(-(-args.workers // PER_PERSON))]
+        loaded = asyncio.run(load(url, people, args.workers, args.concurrent))
     def ms(values: list[float], p: float) -> float:
         return pct(values, p) * 1000
 

@@ -128,3 +128,28 @@ async def test_a_turn_through_a_running_demo_worker_streams_deltas_over_khala_in
         assert await conn.fetchval("SELECT count(*) FROM runtime_receipts") == 2
     finally:
         await conn.close()
+
+
+async def test_khala_refuses_a_second_person_on_the_first_ones_worker_topic(
+        server: LiveServer, database_url: str) -> None:
+    from openagents_proto.sync import domain as d
+
+    ada_access, _ = await person(server, database_url, "ada@example.com")
+    bob_access, _ = await person(server, database_url, "bob@example.com")
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        created = await http.post(BASE, json={}, headers={"authorization": f"Bearer {ada_access}"})
+        topic = created.json()["data"]["worker"]["topic"]
+        scopes = {"scopes": ["runtime.codex_worker_events"]}
+        tokens = {}
+        for name, access in (("ada", ada_access), ("bob", bob_access)):
+            minted = await http.post("/api/sync/token", json=scopes, headers={"authorization": f"Bearer {access}"})
+            tokens[name] = minted.json()["data"]["token"]
+    owner = await KhalaClient.connect(server.ws_url)
+    await owner.hello(tokens["ada"])
+    assert (await owner.subscribe([topic])).topics
+    await owner.close()
+    other = await KhalaClient.connect(server.ws_url)
+    await other.hello(tokens["bob"])
+    await other.send(d.Subscribe(topics=(topic,), request_id="r1"))
+    closed = await other.expect_close()
+    assert closed.error is not None and "someone else" in closed.error.message
