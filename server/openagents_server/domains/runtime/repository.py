@@ -9,7 +9,7 @@ import asyncpg
 
 Conn = asyncpg.Connection | asyncpg.Pool
 
-_WORKER = ("id, owner_user_id, org_id, status, adapter, metadata, latest_seq, last_heartbeat_at, started_at, "
+_WORKER = ("id, owner_user_id, org_id, status, adapter, metadata::text AS metadata, latest_seq, last_heartbeat_at, started_at, "
            "updated_at, (last_heartbeat_at IS NOT NULL AND last_heartbeat_at > now() - make_interval(secs => 120))"
            " AS heartbeat_fresh")
 _RUN = "id, owner_user_id, org_id, worker_id, request_id, thread_id, status, reason_class, latest_seq, created_at, updated_at"
@@ -21,7 +21,7 @@ async def insert_worker(conn: Conn, worker_id: str, owner_user_id: str, org_id: 
                         metadata: dict[str, str], idempotency_key: str | None) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"""INSERT INTO runtime_workers (id, owner_user_id, org_id, status, adapter, metadata, idempotency_key)
-            VALUES ($1, $2, $3, 'starting', $4, $5::jsonb, $6) ON CONFLICT DO NOTHING RETURNING {_WORKER}""",
+            VALUES ($1, $2, $3, 'starting', $4, $5::text::jsonb, $6) ON CONFLICT DO NOTHING RETURNING {_WORKER}""",
         worker_id, owner_user_id, org_id, adapter, json.dumps(metadata), idempotency_key,
     )
 
@@ -113,13 +113,14 @@ async def insert_request(conn: Conn, worker_id: str, request_id: str, method: st
                          run_id: str, request_seq: int) -> None:
     await conn.execute(
         """INSERT INTO runtime_requests (worker_id, request_id, method, params, run_id, status, request_seq)
-           VALUES ($1, $2, $3, $4::jsonb, $5, 'accepted', $6)""",
+           VALUES ($1, $2, $3, $4::text::jsonb, $5, 'accepted', $6)""",
         worker_id, request_id, method, json.dumps(params), run_id, request_seq)
 
 
 async def request(conn: Conn, worker_id: str, request_id: str, *, lock: bool = False) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        "SELECT worker_id, request_id, method, params, run_id, status, request_seq, response, terminal_seq "
+        "SELECT worker_id, request_id, method, params::text AS params, run_id, status, request_seq, "
+        "response::text AS response, terminal_seq "
         "FROM runtime_requests WHERE worker_id = $1 AND request_id = $2" + (" FOR UPDATE" if lock else ""),
         worker_id, request_id)
 
@@ -128,7 +129,7 @@ async def finish_request(conn: Conn, worker_id: str, request_id: str, status: st
                          terminal_seq: int) -> bool:
     """Set the terminal outcome once; False if it was already terminal."""
     done = await conn.fetchval(
-        """UPDATE runtime_requests SET status = $3, response = $4::jsonb, terminal_seq = $5, terminal_at = now()
+        """UPDATE runtime_requests SET status = $3, response = $4::text::jsonb, terminal_seq = $5, terminal_at = now()
            WHERE worker_id = $1 AND request_id = $2 AND terminal_at IS NULL RETURNING 1""",
         worker_id, request_id, status, json.dumps(response), terminal_seq)
     return done is not None

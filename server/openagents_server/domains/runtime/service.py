@@ -264,12 +264,13 @@ async def submit_request(pool: asyncpg.Pool, auth: AuthContext, worker_id: str, 
                 raise Conflict("no_active_turn", "This thread has no turn in progress.", field="params.thread_id")
             if target["status"] == RunStatus.RUNNING:
                 await _move_run(conn, target, RunStatus.CANCELING, None)
-            params = {**params, "target_run_id": target["id"]}
         run_id = new_id("run")
         await events.register(conn, events.run_topic(run_id), auth.user_id, auth.active_org_id)
         run = await repo.insert_run(conn, run_id, auth.user_id, auth.active_org_id, worker_id, request_id,
                                     str(thread_id) if thread_id else None)
         body = {"run_id": run_id, "worker_id": worker_id, "request_id": request_id, "method": method, "params": params}
+        if method == "turn/interrupt":
+            body["target_run_id"] = target["id"]
         seq = await _append_run(conn, run, "run.created", body)
         await repo.touch_run_seq(conn, run_id, seq)
         appended = await events.append(conn, events.worker_topic(worker_id), "codex.request", request_id, body,
