@@ -173,3 +173,17 @@ async def test_a_worker_gets_sixty_requests_a_minute(ada: Person, db: asyncpg.Co
     assert limited.status_code == 429 and limited.headers["retry-after"]
     replay = await ada.request(worker, "r1", "thread/list")  # a retry of an accepted id still answers
     assert replay.status_code == 200
+
+
+async def test_a_notification_with_a_stale_expected_previous_seq_is_refused(ada: Person, db: asyncpg.Connection) -> None:
+    worker = await ada.worker()
+    accepted = await ada.request(worker, "r1", "thread/start")
+    run_id = accepted.json()["data"]["response"]["run_id"]
+    event = {"event_type": "codex.notification", "request_id": "r1",
+             "payload": {"method": "thread/started", "params": {"thread_id": "thr_e"}}}
+    head = await db.fetchval("SELECT head_seq FROM khala_topics WHERE topic = $1", f"run:{run_id}:events")
+    stale = await ada.events(worker, {**event, "expected_previous_seq": head + 5})
+    assert stale.status_code == 409 and stale.json()["error"]["reason"] == "expected_previous_seq_mismatch"
+    # run.started (appended first in the same batch) moved the head: the worker names that seq.
+    fresh = await ada.events(worker, {**event, "expected_previous_seq": head + 1})
+    assert fresh.status_code == 200, fresh.text

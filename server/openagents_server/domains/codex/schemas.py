@@ -38,6 +38,9 @@ class WorkerEvent(_Body):
     request_id: RequestId | None = None
     #: The worker's own id for the event: a retry with the same id is appended once.
     event_id: Annotated[str, Meta(min_length=1, max_length=128)] | None = None
+    #: For a notification: the run log's seq the worker last saw; another head is 409
+    #: ``expected_previous_seq_mismatch`` (a writer that lost its place must re-read before appending).
+    expected_previous_seq: Annotated[int, Meta(ge=0)] | None = None
     payload: Annotated[dict[str, Any], Meta(max_length=32)] = msgspec.field(default_factory=dict)
 
 

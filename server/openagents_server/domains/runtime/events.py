@@ -42,7 +42,7 @@ async def register(conn: asyncpg.Connection, topic: str, owner_user_id: str, org
 
 
 async def append(conn: asyncpg.Connection, topic: str, kind: str, doc_key: str, payload: dict[str, Any],
-                 idempotency_key: str | None = None) -> Appended:
+                 idempotency_key: str | None = None, expected_previous_seq: int | None = None) -> Appended:
     """Append ``payload`` with its kind as ``type`` (Khala updates carry no kind of their own)."""
     return await log.append(conn, topic, doc_key=doc_key, payload={"type": kind, **payload}, kind=kind,
-                            idempotency_key=idempotency_key)
+                            idempotency_key=idempotency_key, expected_previous_seq=expected_previous_seq)

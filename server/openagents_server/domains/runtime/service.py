@@ -371,7 +371,8 @@ async def _request_event(conn: asyncpg.Connection, worker: asyncpg.Record, index
             run = state.runs[run["id"]] = await _move_run(conn, run, RunStatus.RUNNING)
         body = {"request_id": request_id, "run_id": run["id"], "method": method, "params": payload.get("params") or {}}
         key = f"event:{event_id}" if event_id else None
-        appended = await events.append(conn, events.run_topic(run["id"]), kind, run["id"], body, key)
+        appended = await events.append(conn, events.run_topic(run["id"]), kind, run["id"], body, key,
+                                       event.get("expected_previous_seq"))
         if appended.duplicate:
             return {"event_type": kind, "duplicate": True, "seq": appended.seq}
         await projector.apply(conn, run, appended.seq, kind, body)
