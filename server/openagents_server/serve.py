@@ -18,6 +18,7 @@ from rich.console import Console
 
 from openagents_server.db.migrate import apply_migrations
 from openagents_server.db.resolve import database_dsn
+from openagents_server.domains.runtime import demo as demo_worker
 from openagents_server.settings import Settings
 
 console = Console(stderr=True)
@@ -78,6 +79,7 @@ def serve(settings: Settings) -> int:
         console.print(f"serving on [bold]http://{settings.host}:{settings.port}[/] "
                       f"({settings.workers} worker{'s' if settings.workers > 1 else ''})")
         child = subprocess.Popen(granian_command(settings.host, settings.port, settings.workers), env=env)
+        demo = demo_worker.start(settings, dsn)  # local environment only: a demo worker to chat with at once
 
         def forward(signum: int, _frame: FrameType | None) -> None:
             if child.poll() is None:
@@ -85,11 +87,14 @@ def serve(settings: Settings) -> int:
 
         signal.signal(signal.SIGINT, forward)
         signal.signal(signal.SIGTERM, forward)
-        while True:
-            try:
-                return child.wait()
-            except KeyboardInterrupt:  # pragma: no cover - signal handler forwards instead
-                continue
+        try:
+            while True:
+                try:
+                    return child.wait()
+                except KeyboardInterrupt:  # pragma: no cover - signal handler forwards instead
+                    continue
+        finally:
+            demo_worker.stop(demo)
     finally:
         with console.status("stopping PostgreSQL…"):
             ctx.__exit__(None, None, None)

@@ -1,0 +1,268 @@
+"""SQL of the runtime tables (workers, runs, requests, receipts, read models); no rules here."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+
+Conn = asyncpg.Connection | asyncpg.Pool
+
+_WORKER = ("id, owner_user_id, org_id, status, adapter, metadata::text AS metadata, latest_seq, last_heartbeat_at, started_at, "
+           "updated_at, (last_heartbeat_at IS NOT NULL AND last_heartbeat_at > now() - make_interval(secs => 120))"
+           " AS heartbeat_fresh")
+_RUN = "id, owner_user_id, org_id, worker_id, request_id, thread_id, status, reason_class, latest_seq, created_at, updated_at"
+
+
+# ------------------------------------------------------------------------------------ workers
+
+async def insert_worker(conn: Conn, worker_id: str, owner_user_id: str, org_id: str | None, adapter: str,
+                        metadata: dict[str, str], idempotency_key: str | None) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"""INSERT INTO runtime_workers (id, owner_user_id, org_id, status, adapter, metadata, idempotency_key)
+            VALUES ($1, $2, $3, 'starting', $4, $5::text::jsonb, $6) ON CONFLICT DO NOTHING RETURNING {_WORKER}""",
+        worker_id, owner_user_id, org_id, adapter, json.dumps(metadata), idempotency_key,
+    )
+
+
+async def worker(conn: Conn, worker_id: str, *, lock: bool = False) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {_WORKER} FROM runtime_workers WHERE id = $1"
+                               + (" FOR UPDATE" if lock else ""), worker_id)
+
+
+async def worker_by_key(conn: Conn, owner_user_id: str, key: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_WORKER} FROM runtime_workers WHERE owner_user_id = $1 AND idempotency_key = $2",
+        owner_user_id, key)
+
+
+async def workers_for_user(conn: Conn, owner_user_id: str, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"SELECT {_WORKER} FROM runtime_workers WHERE owner_user_id = $1 ORDER BY started_at DESC, id LIMIT $2",
+        owner_user_id, limit)
+
+
+async def set_worker(conn: Conn, worker_id: str, *, status: str | None = None, latest_seq: int | None = None,
+                     heartbeat: bool = False, restart: bool = False, adapter: str | None = None) -> asyncpg.Record:
+    return await conn.fetchrow(
+        f"""UPDATE runtime_workers SET status = coalesce($2, status), latest_seq = greatest(latest_seq, coalesce($3, 0)),
+                   last_heartbeat_at = CASE WHEN $4 THEN now() WHEN $5 THEN NULL ELSE last_heartbeat_at END,
+                   started_at = CASE WHEN $5 THEN now() ELSE started_at END,
+                   adapter = coalesce($6, adapter), updated_at = now()
+            WHERE id = $1 RETURNING {_WORKER}""",
+        worker_id, status, latest_seq, heartbeat, restart, adapter)
+
+
+# --------------------------------------------------------------------------------------- runs
+
+async def insert_run(conn: Conn, run_id: str, owner_user_id: str, org_id: str | None, worker_id: str,
+                     request_id: str, thread_id: str | None) -> asyncpg.Record:
+    return await conn.fetchrow(
+        f"""INSERT INTO runtime_runs (id, owner_user_id, org_id, worker_id, request_id, thread_id, status)
+            VALUES ($1, $2, $3, $4, $5, $6, 'created') RETURNING {_RUN}""",
+        run_id, owner_user_id, org_id, worker_id, request_id, thread_id)
+
+
+async def run(conn: Conn, run_id: str, *, lock: bool = False) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {_RUN} FROM runtime_runs WHERE id = $1" + (" FOR UPDATE" if lock else ""),
+                               run_id)
+
+
+async def set_run(conn: Conn, run_id: str, status: str, latest_seq: int, reason_class: str | None = None,
+                  thread_id: str | None = None) -> asyncpg.Record:
+    return await conn.fetchrow(
+        f"""UPDATE runtime_runs SET status = $2, latest_seq = greatest(latest_seq, $3),
+                   reason_class = coalesce($4, reason_class), thread_id = coalesce(thread_id, $5), updated_at = now()
+            WHERE id = $1 RETURNING {_RUN}""",
+        run_id, status, latest_seq, reason_class, thread_id)
+
+
+async def touch_run_seq(conn: Conn, run_id: str, latest_seq: int) -> None:
+    await conn.execute("UPDATE runtime_runs SET latest_seq = greatest(latest_seq, $2), updated_at = now() WHERE id = $1",
+                       run_id, latest_seq)
+
+
+async def open_runs_of_worker(conn: Conn, worker_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""SELECT {_RUN} FROM runtime_runs WHERE worker_id = $1 AND status IN ('created', 'running', 'canceling')
+            ORDER BY created_at, id FOR UPDATE""", worker_id)
+
+
+async def open_turn_run(conn: Conn, worker_id: str, thread_id: str, turn_id: str | None) -> asyncpg.Record | None:
+    """The open turn/start run of a thread (the one named by ``turn_id`` when given)."""
+    return await conn.fetchrow(
+        f"""SELECT {_RUN} FROM runtime_runs r WHERE worker_id = $1 AND thread_id = $2
+              AND status IN ('created', 'running') AND ($3::text IS NULL OR id = $3
+                   OR EXISTS (SELECT 1 FROM runtime_messages m WHERE m.run_id = r.id AND m.turn_id = $3))
+              AND EXISTS (SELECT 1 FROM runtime_requests q WHERE q.run_id = r.id AND q.method = 'turn/start')
+            ORDER BY created_at DESC LIMIT 1 FOR UPDATE""", worker_id, thread_id, turn_id)
+
+
+async def runs_for_thread(conn: Conn, thread_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(f"SELECT {_RUN} FROM runtime_runs WHERE thread_id = $1 ORDER BY created_at, id", thread_id)
+
+
+async def all_run_ids(conn: Conn) -> list[str]:
+    return [r[0] for r in await conn.fetch("SELECT id FROM runtime_runs ORDER BY created_at, id")]
+
+
+# ----------------------------------------------------------------------------------- requests
+
+async def insert_request(conn: Conn, worker_id: str, request_id: str, method: str, params: dict[str, Any],
+                         run_id: str, request_seq: int) -> None:
+    await conn.execute(
+        """INSERT INTO runtime_requests (worker_id, request_id, method, params, run_id, status, request_seq)
+           VALUES ($1, $2, $3, $4::text::jsonb, $5, 'accepted', $6)""",
+        worker_id, request_id, method, json.dumps(params), run_id, request_seq)
+
+
+async def request(conn: Conn, worker_id: str, request_id: str, *, lock: bool = False) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT worker_id, request_id, method, params::text AS params, run_id, status, request_seq, "
+        "response::text AS response, terminal_seq "
+        "FROM runtime_requests WHERE worker_id = $1 AND request_id = $2" + (" FOR UPDATE" if lock else ""),
+        worker_id, request_id)
+
+
+async def finish_request(conn: Conn, worker_id: str, request_id: str, status: str, response: dict[str, Any],
+                         terminal_seq: int) -> bool:
+    """Set the terminal outcome once; False if it was already terminal."""
+    done = await conn.fetchval(
+        """UPDATE runtime_requests SET status = $3, response = $4::text::jsonb, terminal_seq = $5, terminal_at = now()
+           WHERE worker_id = $1 AND request_id = $2 AND terminal_at IS NULL RETURNING 1""",
+        worker_id, request_id, status, json.dumps(response), terminal_seq)
+    return done is not None
+
+
+async def terminal_count(conn: Conn, worker_id: str, request_id: str) -> int:
+    return await conn.fetchval(
+        "SELECT count(*) FROM runtime_requests WHERE worker_id = $1 AND request_id = $2 AND terminal_at IS NOT NULL",
+        worker_id, request_id)
+
+
+# ----------------------------------------------------------------------------------- receipts
+
+async def insert_receipt(conn: Conn, run_id: str, body: bytes, receipt_hash: str) -> None:
+    await conn.execute(
+        "INSERT INTO runtime_receipts (run_id, receipt, receipt_hash) VALUES ($1, $2, $3)", run_id, body, receipt_hash)
+
+
+async def receipt(conn: Conn, run_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT run_id, receipt, receipt_hash FROM runtime_receipts WHERE run_id = $1", run_id)
+
+
+async def receipt_count(conn: Conn, run_id: str) -> int:
+    return await conn.fetchval("SELECT count(*) FROM runtime_receipts WHERE run_id = $1", run_id)
+
+
+# -------------------------------------------------------------------------------- read models
+
+async def checkpoint(conn: Conn, topic: str) -> int:
+    return await conn.fetchval("SELECT last_seq FROM runtime_projection_checkpoints WHERE topic = $1", topic) or 0
+
+
+async def advance_checkpoint(conn: Conn, topic: str, seq: int) -> bool:
+    """Move the topic's checkpoint to ``seq`` if it stands at ``seq - 1`` (seq 1 creates it)."""
+    if seq == 1:
+        done = await conn.fetchval(
+            "INSERT INTO runtime_projection_checkpoints (topic, last_seq) VALUES ($1, 1) ON CONFLICT DO NOTHING RETURNING 1",
+            topic)
+    else:
+        done = await conn.fetchval(
+            "UPDATE runtime_projection_checkpoints SET last_seq = $2, updated_at = now() WHERE topic = $1 AND last_seq = $2 - 1"
+            " RETURNING 1", topic, seq)
+    return done is not None
+
+
+async def set_checkpoint(conn: Conn, topic: str, seq: int) -> None:
+    await conn.execute(
+        """INSERT INTO runtime_projection_checkpoints (topic, last_seq) VALUES ($1, $2)
+           ON CONFLICT (topic) DO UPDATE SET last_seq = EXCLUDED.last_seq, updated_at = now()""", topic, seq)
+
+
+async def insert_drift(conn: Conn, topic: str, expected: int, got: int) -> None:
+    await conn.execute("INSERT INTO runtime_drift_reports (topic, expected_seq, got_seq) VALUES ($1, $2, $3)",
+                       topic, expected, got)
+
+
+async def drift_reports(conn: Conn) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT topic, expected_seq, got_seq FROM runtime_drift_reports ORDER BY id")
+
+
+async def insert_thread(conn: Conn, thread_id: str, worker_id: str, owner_user_id: str) -> None:
+    await conn.execute(
+        """INSERT INTO runtime_threads (id, worker_id, owner_user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING""",
+        thread_id, worker_id, owner_user_id)
+
+
+async def thread(conn: Conn, thread_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT id, worker_id, owner_user_id, title, turn_count, created_at, updated_at FROM runtime_threads WHERE id = $1",
+        thread_id)
+
+
+async def threads_for_user(conn: Conn, owner_user_id: str, limit: int, worker_id: str | None = None) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT id, worker_id, owner_user_id, title, turn_count, created_at, updated_at FROM runtime_threads
+           WHERE owner_user_id = $1 AND ($3::text IS NULL OR worker_id = $3) ORDER BY updated_at DESC, id LIMIT $2""",
+        owner_user_id, limit, worker_id)
+
+
+async def add_turn(conn: Conn, thread_id: str, title: str) -> None:
+    await conn.execute(
+        """UPDATE runtime_threads SET turn_count = turn_count + 1, updated_at = now(),
+                  title = CASE WHEN title = '' THEN $2 ELSE title END WHERE id = $1""", thread_id, title)
+
+
+async def insert_message(conn: Conn, thread_id: str, item_id: str, run_id: str, turn_id: str, role: str, text: str,
+                         status: str) -> None:
+    await conn.execute(
+        """INSERT INTO runtime_messages (thread_id, item_id, run_id, turn_id, role, text, status, position)
+           SELECT $1, $2, $3, $4, $5, $6, $7,
+                  coalesce((SELECT max(position) FROM runtime_messages WHERE thread_id = $1), 0) + 1
+           ON CONFLICT DO NOTHING""", thread_id, item_id, run_id, turn_id, role, text, status)
+
+
+async def append_delta(conn: Conn, thread_id: str, item_id: str, delta: str, owner_user_id: str) -> None:
+    await conn.execute(
+        """UPDATE runtime_messages m SET text = m.text || $3 FROM runtime_threads t
+           WHERE m.thread_id = $1 AND m.item_id = $2 AND t.id = m.thread_id AND t.owner_user_id = $4""",
+        thread_id, item_id, delta, owner_user_id)
+
+
+async def set_message_status(conn: Conn, thread_id: str, item_id: str, status: str) -> None:
+    await conn.execute("UPDATE runtime_messages SET status = $3 WHERE thread_id = $1 AND item_id = $2",
+                       thread_id, item_id, status)
+
+
+async def set_turn_status(conn: Conn, run_id: str, status: str) -> None:
+    await conn.execute("UPDATE runtime_messages SET status = $2 WHERE run_id = $1 AND status = 'in_progress'",
+                       run_id, status)
+
+
+async def messages(conn: Conn, thread_id: str, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT item_id, run_id, turn_id, role, text, status, position, created_at FROM runtime_messages
+           WHERE thread_id = $1 ORDER BY position LIMIT $2""", thread_id, limit)
+
+
+async def read_model_rows(conn: Conn) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
+    """Threads and messages in a stable order, for the projection summary hash."""
+    threads = await conn.fetch(
+        "SELECT id, worker_id, owner_user_id, title, turn_count FROM runtime_threads ORDER BY id")
+    msgs = await conn.fetch(
+        "SELECT thread_id, item_id, run_id, turn_id, role, text, status, position FROM runtime_messages "
+        "ORDER BY thread_id, position")
+    return list(threads), list(msgs)
+
+
+async def clear_read_models(conn: Conn) -> None:
+    await conn.execute("DELETE FROM runtime_messages; DELETE FROM runtime_threads; "
+                       "DELETE FROM runtime_projection_checkpoints; DELETE FROM runtime_drift_reports")
+
+
+async def logged(conn: Conn, topic: str, idempotency_key: str) -> bool:
+    """Whether the log already holds an event with this idempotency key."""
+    return await conn.fetchval("SELECT 1 FROM khala_events WHERE topic = $1 AND idempotency_key = $2",
+                               topic, idempotency_key) is not None
