@@ -48,6 +48,8 @@ def test_every_operation_documents_a_typed_success_body(schema: dict[str, Any]) 
     undocumented = []
     for method, path, operation in _operations(schema):
         successes = {code: spec for code, spec in operation["responses"].items() if code.startswith(("2", "3"))}
+        if operation.get("deprecated") and "410" in operation["responses"]:
+            continue  # a retired route: its documented answer is the 410 that names the replacement
         assert successes, f"{method} {path} documents no success response"
         for code, spec in successes.items():
             if code in REDIRECTS or code == "204":
