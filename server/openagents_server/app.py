@@ -17,6 +17,7 @@ from openagents_server.domains import DOMAIN_PLUGINS
 from openagents_server.errors import EXCEPTION_HANDLERS
 from openagents_server.health import HealthController
 from openagents_server.heap import frozen_startup_heap
+from openagents_server.http_guard import HttpGuard
 from openagents_server.khala.gateway import KhalaSocketApp, khala_lifespan
 from openagents_server.khala.http import KhalaController
 from openagents_server.observability import RequestIdMiddleware, configure_logging
@@ -71,7 +72,8 @@ def create_app(settings: Settings, extra_handlers: list[ControllerRouterHandler]
     # Outermost, so 404/405 raised by the router (outside handler middleware) carry the id too.
     # Inside it, shell delivery (assets, index.html fallback, build id, client gate): see web/hosting.py.
     app.state.web = WebHosting(app.asgi_handler, app, settings)
-    app.asgi_handler = RequestIdMiddleware(app.state.web)
+    # Between the two: NUL refusal, HEAD as GET, security headers (http_guard.py).
+    app.asgi_handler = RequestIdMiddleware(HttpGuard(app.state.web, settings))
     # Khala's WebSocket (/sync/socket) is served in front of the router, without per-frame wrappers.
     app.asgi_handler = KhalaSocketApp(app, app.asgi_handler)
     return app

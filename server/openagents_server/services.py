@@ -24,6 +24,7 @@ from openagents_server.domains.identity.cookies import CookieNames
 from openagents_server.domains.identity.credential_cache import CredentialCache, Listener
 from openagents_server.domains.identity.providers import IdentityProvider, build_provider
 from openagents_server.khala.tokens import SigningKeys
+from openagents_server.rate_limit import CredentialBudget
 from openagents_server.settings import Settings
 
 
@@ -47,7 +48,10 @@ class AppServices:
         self.cookie_names = CookieNames.for_settings(settings)
         self.signing_keys = SigningKeys.parse(settings.sync_token_secret)
         self.credential_cache = CredentialCache(ttl=settings.auth_cache_seconds)
-        self.authenticator = Authenticator(settings, lambda: self.auth_pool, self.credential_cache, self.cookie_names)
+        self.credential_budget = CredentialBudget(lambda: self.auth_pool, rate=settings.api_rate_per_second,
+                                                  burst=settings.api_burst)
+        self.authenticator = Authenticator(settings, lambda: self.auth_pool, self.credential_cache, self.cookie_names,
+                                           self.credential_budget)
         self._pool: asyncpg.Pool | None = None
         self._auth_pool: asyncpg.Pool | None = None
         self._identity_provider: IdentityProvider | None = None

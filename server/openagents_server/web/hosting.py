@@ -215,7 +215,9 @@ class WebHosting:
 
         await self.app(scope, receive, send_unless_404)
         if swallowed:
-            scope["state"].pop(RESPONSE_HEADERS_KEY, None)  # the shell response names its own build
+            # The shell response names its own build; other stamped headers (HSTS) stay.
+            state = scope["state"]
+            state[RESPONSE_HEADERS_KEY] = [h for h in state.get(RESPONSE_HEADERS_KEY, ()) if h[0] != BUILD_HEADER]
             if not rollout.known:
                 await self._unavailable_page(send, method, UNKNOWN_ROLLOUT_PAGE)
                 return

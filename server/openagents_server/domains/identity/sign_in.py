@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from openagents_server import rate_limit
 from openagents_server.audit import audit
+from openagents_server.domains.identity import sign_in_guard
 from openagents_server.domains.identity.credential_cache import CredentialCache, invalidate
 from openagents_server.domains.identity.credentials import email_hint, new_id
 from openagents_server.domains.identity.providers import IdentityProvider, ProviderError, ProviderIdentity
@@ -53,6 +55,8 @@ def provider_failure(exc: ProviderError) -> DomainError:
 
 
 async def request_code(pool: asyncpg.Pool, provider: IdentityProvider, email: str, client: ClientInfo) -> Challenge:
+    # Per email, from any address: each code is five more guesses and an email in someone's inbox.
+    await rate_limit.enforce(pool, rate_limit.CODES_PER_EMAIL, email)
     async with pool.acquire() as conn:
         try:
             sent = await provider.send_code(conn, email, ip_address=client.ip_address, user_agent=client.user_agent)
@@ -75,6 +79,8 @@ async def request_code(pool: asyncpg.Pool, provider: IdentityProvider, email: st
 async def verify_code(pool: asyncpg.Pool, provider: IdentityProvider, cache: CredentialCache, *, email: str, code: str,
                       challenge_id: str | None, client: ClientInfo) -> SignIn:
     async with pool.acquire() as conn:
+        # 0. The email's own ceiling, across challenges and addresses (sign_in_guard).
+        await sign_in_guard.check(conn, email)
         # 1. Count the attempt in its own transaction, so a wrong code still uses one up.
         async with conn.transaction():
             challenge = await _open_challenge(conn, email, challenge_id)
@@ -90,6 +96,8 @@ async def verify_code(pool: asyncpg.Pool, provider: IdentityProvider, cache: Cre
                 user_agent=client.user_agent, device_id=client.device_id,
             )
         except ProviderError as exc:
+            if exc.code == "invalid_code":
+                await sign_in_guard.failed(conn, email)
             await audit(conn, "auth.verify.failed", outcome="failure", device_id=client.device_id,
                         attributes={"reason": exc.code, "challenge_id": challenge["id"]})
             raise provider_failure(exc) from None
@@ -99,6 +107,7 @@ async def verify_code(pool: asyncpg.Pool, provider: IdentityProvider, cache: Cre
             if locked is None or locked["consumed_at"] is not None:
                 raise _invalid_code("This code was already used.")
             await challenges.consume(conn, challenge["id"])
+            await sign_in_guard.succeeded(conn, email)
             user, new_user = await mirror_user(conn, cache, provider.name, identity)
             session = await open_session(conn, cache, user["id"], client)
             await audit(conn, "auth.verify.completed", user_id=user["id"], session_id=session.session_id,
