@@ -22,6 +22,7 @@ from openagents_server.khala.gateway import KhalaSocketApp, khala_lifespan
 from openagents_server.khala.http import KhalaController
 from openagents_server.observability import RequestIdMiddleware, configure_logging
 from openagents_server.openapi import SECURITY_SCHEMES
+from openagents_server.routing import complete_options_allow
 from openagents_server.services import AppServices
 from openagents_server.settings import Settings, load_settings
 from openagents_server.web import ROUTE_HANDLERS as WEB_HANDLERS
@@ -69,6 +70,7 @@ def create_app(settings: Settings, extra_handlers: list[ControllerRouterHandler]
         logging_config=None,
     )
     app.state.settings = settings
+    complete_options_allow(app)
     # Outermost, so 404/405 raised by the router (outside handler middleware) carry the id too.
     # Inside it, shell delivery (assets, index.html fallback, build id, client gate): see web/hosting.py.
     app.state.web = WebHosting(app.asgi_handler, app, settings)
