@@ -4,6 +4,7 @@ HEAD works wherever GET does; OPTIONS lists every method; HSTS on an https produ
 from __future__ import annotations
 
 import secrets
+import socket
 
 import httpx
 from openagents_server.settings import PRODUCTION_SECRETS
@@ -75,3 +76,19 @@ def test_hsts_on_an_https_production_instance(live_server) -> None:
 def test_no_hsts_over_plain_http(server) -> None:
     with httpx.Client(base_url=server.url) as http:
         assert "strict-transport-security" not in http.get("/healthz").headers
+
+
+def test_granian_refuses_huge_headers_with_an_empty_body(server) -> None:
+    """Documented in docs/SECURITY.md: these refusals come from granian, before our app and envelope."""
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 600_000 + b"\r\n\r\n")
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+            if b"\r\n\r\n" in reply and (b"content-length: 0" in reply.lower() or len(reply) > 4096):
+                break
+    head, _, body = reply.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    assert status in (400, 431), head
+    assert body == b""

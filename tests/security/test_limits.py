@@ -82,3 +82,14 @@ def test_verify_limit_refills_one_request_at_a_time(server) -> None:
         time.sleep(wait)
         assert verify().status_code == 422
         assert verify().status_code == 429
+
+
+def test_a_user_holds_at_most_a_hundred_tokens(server, database_url) -> None:
+    from openagents_server.domains.tokens.service import MAX_TOKENS_PER_USER
+
+    me = signed_in_live(server.url, database_url)
+    with httpx.Client(base_url=server.url, headers=me.headers) as http:
+        created = [http.post("/api/tokens", json={"name": f"t{i}"}).status_code for i in range(MAX_TOKENS_PER_USER)]
+        assert created == [201] * MAX_TOKENS_PER_USER
+        refused = http.post("/api/tokens", json={"name": "one too many"})
+    assert refused.status_code == 422 and "name" in refused.json()["errors"]

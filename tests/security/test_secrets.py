@@ -37,3 +37,9 @@ def test_generated_secrets_and_rotated_key_lists_pass() -> None:
     with pytest.raises(SettingsError, match="OPENAGENTS_SYNC_TOKEN_SECRET"):
         load_settings({**env, "OPENAGENTS_SYNC_TOKEN_SECRET": f"k2:{secrets.token_hex(32)},k1:short"},
                       env="production")
+
+
+def test_registration_cannot_be_enabled_in_production() -> None:
+    with pytest.raises(SettingsError, match="OPENAGENTS_AUTH_REGISTER_ENABLED is not allowed in production"):
+        load_settings({**_strong(), "OPENAGENTS_AUTH_REGISTER_ENABLED": "true"}, env="production")
+    assert load_settings({"OPENAGENTS_AUTH_REGISTER_ENABLED": "true"}, env="test").auth_register_enabled
