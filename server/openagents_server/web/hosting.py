@@ -120,8 +120,12 @@ class _Bodies:
         read again next time, not served from memory forever)."""
         body = self._items.get(path)
         if body is not None:
-            self._items.move_to_end(path)
-            return body
+            # One stat per hit: a file deleted or replaced on disk is not served from memory (issue 18).
+            if path.stat().st_size == len(body):
+                self._items.move_to_end(path)
+                return body
+            del self._items[path]
+            self._total -= len(body)
         body = path.read_bytes()
         if len(body) == expected_size <= MEMORY_FILE_LIMIT:
             self._items[path] = body
