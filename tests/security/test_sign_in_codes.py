@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import asyncpg
@@ -79,3 +80,21 @@ def test_codes_per_email_are_limited_from_any_address(live_server) -> None:
         statuses = [http.post("/api/auth/email", json={"email": "inbox@example.com"}, headers=_from(100 + i)).status_code
                     for i in range(12)]
     assert statuses == [200] * 10 + [429, 429], statuses
+
+
+async def test_a_parallel_burst_of_guesses_cannot_slip_past_the_lock(live_server, database_url) -> None:
+    server = live_server(env=PROXY)
+    email = "burst@example.com"
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        challenges = []
+        for ip in range(3):  # three open challenges: fifteen per-challenge guesses between them
+            sent = await http.post("/api/auth/email", json={"email": email}, headers=_from(200 + ip))
+            challenges.append(sent.json()["data"]["challenge_id"])
+        code = code_for(database_url, email)
+        guesses = [http.post("/api/auth/verify", headers=_from(210 + i),
+                             json={"email": email, "code": _wrong(code), "challenge_id": challenges[i % 3]})
+                   for i in range(15)]
+        statuses = [r.status_code for r in await asyncio.gather(*guesses)]
+    # Each attempt is counted before its code is compared: five free, the sixth sets the lock.
+    assert statuses.count(422) == sign_in_guard.FREE_FAILURES + 1, statuses
+    assert statuses.count(429) == 15 - sign_in_guard.FREE_FAILURES - 1, statuses

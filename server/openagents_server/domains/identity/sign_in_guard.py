@@ -4,6 +4,8 @@ Per-IP limits alone let many addresses share out the guessing, and every new cha
 fresh guesses. Here the count belongs to the email (an account's sign-in key: ``users.email`` is
 unique), over every challenge and address, and a resend does not reset it:
 
+* every verify counts as a wrong code until it succeeds (counted before the code is compared, so
+  parallel guesses cannot slip past the lock); one that ends before a code is compared is refunded;
 * the first :data:`FREE_FAILURES` wrong codes in :data:`WINDOW_SECONDS` cost nothing;
 * each further one locks the email for a growing delay, 2 s, 4 s, 8 s … up to :data:`MAX_DELAY_SECONDS`;
 * :data:`CEILING` wrong codes in the window lock it until the window ends;
@@ -34,16 +36,18 @@ def delay_after(failures: int) -> int:
     return min(MAX_DELAY_SECONDS, 2 ** (failures - FREE_FAILURES))
 
 
-async def check(conn: asyncpg.Connection, email: str) -> None:
-    """Refuse (429) while the email is locked."""
-    until = await sign_in_failures.locked_until(conn, email)
-    if until is not None:
-        raise _locked(until)
+async def attempt(conn: asyncpg.Connection, email: str) -> None:
+    """Count this verify as a wrong code before the code is compared (the success path clears the
+    count), and set the lock the count asks for; refuse (429) while the email is locked.
 
-
-async def failed(conn: asyncpg.Connection, email: str) -> None:
-    """Count a wrong code and lock the email for as long as the count asks."""
-    failures, first = await sign_in_failures.record(conn, email, WINDOW_SECONDS)
+    Counting first, under the row's lock, is what stops a burst of parallel guesses: each one sees
+    the lock its predecessors set. Call inside a transaction.
+    """
+    counted = await sign_in_failures.record(conn, email, WINDOW_SECONDS)
+    if counted is None:
+        until = await sign_in_failures.locked_until(conn, email)
+        raise _locked(until or datetime.now(UTC))
+    failures, first = counted
     now = datetime.now(UTC)
     if failures >= CEILING:
         until = first + timedelta(seconds=WINDOW_SECONDS)
@@ -51,6 +55,11 @@ async def failed(conn: asyncpg.Connection, email: str) -> None:
         until = now + timedelta(seconds=delay_after(failures))
     if until > now:
         await sign_in_failures.lock(conn, email, until)
+
+
+async def refund(conn: asyncpg.Connection, email: str) -> None:
+    """The attempt ended before any code was compared: it does not count (a lock already set stays)."""
+    await sign_in_failures.refund(conn, email)
 
 
 async def succeeded(conn: asyncpg.Connection, email: str) -> None:

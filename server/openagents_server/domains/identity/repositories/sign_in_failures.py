@@ -14,8 +14,9 @@ async def locked_until(conn: asyncpg.Connection, email: str) -> datetime | None:
     )
 
 
-async def record(conn: asyncpg.Connection, email: str, window_seconds: int) -> tuple[int, datetime]:
-    """Count one wrong code; a count older than the window starts again. Returns (failures, first failure)."""
+async def record(conn: asyncpg.Connection, email: str, window_seconds: int) -> tuple[int, datetime] | None:
+    """Count one attempt unless the email is locked (``None``); a count older than the window starts
+    again. Returns (attempts counted, first counted). The row stays locked until the transaction ends."""
     row = await conn.fetchrow(
         """
         INSERT INTO sign_in_failures AS f (email, failures, first_failure_at, last_failure_at, locked_until)
@@ -26,11 +27,17 @@ async def record(conn: asyncpg.Connection, email: str, window_seconds: int) -> t
             first_failure_at = CASE WHEN f.first_failure_at < now() - make_interval(secs => $2) THEN now()
                                     ELSE f.first_failure_at END,
             last_failure_at = now()
+        WHERE f.locked_until <= now()
         RETURNING failures, first_failure_at
         """,
         email, window_seconds,
     )
-    return int(row[0]), row[1]
+    return None if row is None else (int(row[0]), row[1])
+
+
+async def refund(conn: asyncpg.Connection, email: str) -> None:
+    """Uncount an attempt whose code was never compared (no challenge, provider down …)."""
+    await conn.execute("UPDATE sign_in_failures SET failures = greatest(failures - 1, 0) WHERE email = $1", email)
 
 
 async def lock(conn: asyncpg.Connection, email: str, until: datetime) -> None:
