@@ -82,21 +82,25 @@ async def verify_code(pool: asyncpg.Pool, provider: IdentityProvider, cache: Cre
         # 0. The email's own ceiling, across challenges and addresses (sign_in_guard): counted first.
         async with conn.transaction():
             await sign_in_guard.attempt(conn, email)
+        guessed: list[bool] = []
         try:
             return await _verify_counted(conn, provider, cache, email=email, code=code, challenge_id=challenge_id,
-                                         client=client)
+                                         client=client, guessed=guessed)
         except DomainError as exc:
-            if exc.code not in ("invalid_code", "too_many_attempts"):
-                await sign_in_guard.refund(conn, email)  # no code was compared (expired, provider down …)
+            provider_refused = exc.code in ("invalid_code", "too_many_attempts")
+            if not (guessed and provider_refused):
+                # No code was compared (no open challenge, expired, provider down …): not a guess.
+                await sign_in_guard.refund(conn, email)
             raise
 
 
 async def _verify_counted(conn: asyncpg.Connection, provider: IdentityProvider, cache: CredentialCache, *, email: str,
-                          code: str, challenge_id: str | None, client: ClientInfo) -> SignIn:
+                          code: str, challenge_id: str | None, client: ClientInfo, guessed: list[bool]) -> SignIn:
     # 1. Count the attempt in its own transaction, so a wrong code still uses one up.
     async with conn.transaction():
         challenge = await _open_challenge(conn, email, challenge_id)
         attempts = await challenges.count_attempt(conn, challenge["id"])
+    guessed.append(True)  # from here on, a refusal answers a guess at this challenge's code
     if attempts > MAX_ATTEMPTS:
         await audit(conn, "auth.verify.failed", outcome="denied", device_id=client.device_id,
                     attributes={"reason": "too_many_attempts", "challenge_id": challenge["id"]})
