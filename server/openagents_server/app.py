@@ -15,10 +15,12 @@ from openagents_server.domains import DOMAIN_PLUGINS
 from openagents_server.errors import EXCEPTION_HANDLERS
 from openagents_server.health import HealthController
 from openagents_server.heap import frozen_startup_heap
+from openagents_server.http_guard import HttpGuard
 from openagents_server.khala.gateway import KhalaSocketApp
 from openagents_server.khala.http import KhalaController
 from openagents_server.observability import RequestIdMiddleware, configure_logging
 from openagents_server.openapi import SECURITY_SCHEMES
+from openagents_server.routing import complete_options_allow
 from openagents_server.services import AppServices
 from openagents_server.settings import Settings, load_settings
 from openagents_server.web.compat import served_window_for
@@ -60,10 +62,12 @@ def create_app(settings: Settings, extra_handlers: list[ControllerRouterHandler]
         # stdlib handler bound to whatever sys.stderr was at start (in tests: a closed capture).
         logging_config=None,
     )
+    complete_options_allow(app)
     # Outermost, so 404/405 raised by the router (outside handler middleware) carry the id too.
     # Inside it, shell delivery (assets, index.html fallback, build id, client gate): see web/hosting.py.
     hosting = services.web_hosting = WebHosting(app.asgi_handler, app, settings, lambda: services.pool_if_open)
-    app.asgi_handler = RequestIdMiddleware(hosting)
+    # Between the two: NUL refusal, HEAD as GET, security headers (http_guard.py).
+    app.asgi_handler = RequestIdMiddleware(HttpGuard(hosting, settings))
     # Khala's WebSocket (/sync/socket) is served in front of the router, without per-frame wrappers.
     app.asgi_handler = KhalaSocketApp(services.khala, app.asgi_handler,
                                       served_window_for(hosting, settings.session_secret))

@@ -222,9 +222,17 @@ def handle_undecodable_body(request: Request[Any, Any, Any], exc: UnicodeDecodeE
     return error_response(422, "invalid_request", "The given data was invalid.", {"body": ["body is not valid UTF-8"]})
 
 
+def handle_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[str, Any]]:
+    """JSON nested past the decoder's depth limit: bad input (one log line, no traceback), not a 500."""
+    _log.info("refused_deep_nesting", path=request.url.path, method=request.method)
+    return error_response(422, "invalid_request", "The given data was invalid.",
+                          {"body": ["the body is nested too deeply"]})
+
+
 EXCEPTION_HANDLERS = {
     DomainError: handle_domain_error,
     HTTPException: handle_http_exception,
     UnicodeDecodeError: handle_undecodable_body,
+    RecursionError: handle_too_deep,
     Exception: handle_unexpected,
 }

@@ -26,6 +26,7 @@ from openagents_server.domains.identity.credential_cache import attach as attach
 from openagents_server.domains.identity.providers import IdentityProvider, build_provider
 from openagents_server.khala.node import KhalaNode
 from openagents_server.khala.tokens import SigningKeys
+from openagents_server.rate_limit import CredentialBudget
 from openagents_server.settings import Settings
 from openagents_server.web.hosting import WebHosting
 
@@ -53,7 +54,10 @@ class AppServices:
         self.khala = KhalaNode(settings)
         #: Set by the app factory once the shell-hosting layer is built (it wraps the app).
         self.web_hosting: WebHosting | None = None
-        self.authenticator = Authenticator(settings, lambda: self.auth_pool, self.credential_cache, self.cookie_names)
+        self.credential_budget = CredentialBudget(lambda: self.auth_pool, rate=settings.api_rate_per_second,
+                                                  burst=settings.api_burst)
+        self.authenticator = Authenticator(settings, lambda: self.auth_pool, self.credential_cache, self.cookie_names,
+                                           self.credential_budget)
         self._pool: asyncpg.Pool | None = None
         self._auth_pool: asyncpg.Pool | None = None
         self._identity_provider: IdentityProvider | None = None

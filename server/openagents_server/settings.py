@@ -6,7 +6,9 @@ invalid value is reported with the variable's name and what was expected.
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -79,6 +81,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     shell_update_check_seconds: Annotated[int, msgspec.Meta(ge=1, le=86400)] = 60
     #: Reverse proxies whose ``X-Forwarded-For`` is believed (client IP for rate limits and session records).
     trusted_proxies: tuple[str, ...] = ()
+    #: Per-credential ceiling on the authenticated API (every worker shares it; docs/adr/0203):
+    #: requests per second sustained, and the burst a credential may spend at once.
+    api_rate_per_second: Annotated[float, msgspec.Meta(gt=0)] = 20.0
+    api_burst: Positive = 600
 
     def __post_init__(self) -> None:
         if self.db_pool_min > self.db_pool_max:
@@ -91,9 +97,13 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
                 f"{ENV_PREFIX}DATABASE_URL must start with postgresql:// (got {self.database_url[:20]!r}…)"
             )
         if self.env == "production":
-            for name in ("sync_token_secret", "session_secret", "internal_api_key"):
-                if getattr(self, name).startswith("dev-only"):
-                    raise SettingsError(f"{ENV_PREFIX}{name.upper()} must be set in production")
+            for name in PRODUCTION_SECRETS:
+                _check_secret(name, getattr(self, name))
+            if self.auth_register_enabled:
+                # Registration creates accounts without proof that the caller owns the email, and its
+                # 409 tells whether an email has an account: a test/development switch only.
+                raise SettingsError(f"{ENV_PREFIX}AUTH_REGISTER_ENABLED is not allowed in production "
+                                    "(accounts are created by signing in with an emailed code)")
 
     @property
     def uses_embedded_database(self) -> bool:
@@ -114,6 +124,40 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
                 value = _mask_dsn_password(value)
             out[name] = value
         return out
+
+
+#: Secrets a production process must be given, each strong (see :func:`_check_secret`).
+PRODUCTION_SECRETS = ("sync_token_secret", "session_secret", "internal_api_key")
+#: A production secret has at least this many characters …
+MIN_SECRET_LENGTH = 32
+#: … and at least this many bits by its characters' Shannon entropy (hex of 16 random bytes: ~122).
+MIN_SECRET_BITS = 96
+_MAKE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+def secret_bits(value: str) -> float:
+    """Entropy estimate: length × Shannon entropy of the character frequencies (no credit for length alone)."""
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    n = len(value)
+    return -n * sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def _check_secret(name: str, value: str) -> None:
+    """Refuse development defaults and weak values; ``kid:secret,…`` key lists are checked key by key."""
+    env = f"{ENV_PREFIX}{name.upper()}"
+    if value.startswith("dev-only") or not value:
+        raise SettingsError(f"{env} must be set in production; make one with: {_MAKE_SECRET}")
+    parts = [value]
+    if name == "sync_token_secret" and ":" in value:
+        parts = [item.split(":", 1)[1] for item in value.split(",") if item.strip()]
+    for part in parts:
+        if len(part) < MIN_SECRET_LENGTH or secret_bits(part) < MIN_SECRET_BITS:
+            raise SettingsError(
+                f"{env} is too weak for production (needs at least {MIN_SECRET_LENGTH} characters and "
+                f"{MIN_SECRET_BITS} bits of entropy); make one with: {_MAKE_SECRET}"
+            )
 
 
 def _mask_dsn_password(dsn: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from http.cookies import SimpleCookie
 
@@ -170,8 +171,8 @@ async def test_signed_test_login_link(client, settings: Settings) -> None:
 
 async def test_test_login_is_404_in_production(database_url: str) -> None:
     settings = load_settings({}, env="production", database_url=database_url, log_level="warning",
-                             sync_token_secret="s" * 40, session_secret="t" * 40, internal_api_key="k" * 20,
-                             test_login_secret="u" * 40)
+                             sync_token_secret=secrets.token_urlsafe(32), session_secret=secrets.token_urlsafe(32),
+                             internal_api_key=secrets.token_urlsafe(32), test_login_secret="u" * 40)
     async with AsyncTestClient(create_app(settings)) as client:
         query = test_login.signed_query(settings.test_login_secret, "e2e@example.com")
         response = await client.get(f"/internal/test-login?{query}")

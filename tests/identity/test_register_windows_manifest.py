@@ -1,4 +1,4 @@
-"""Registration gate, fixed-window reset, and coverage of the seeds' auth endpoints."""
+"""Registration gate, limit buckets, and coverage of the seeds' auth endpoints."""
 
 from __future__ import annotations
 
@@ -36,12 +36,14 @@ async def test_register_when_enabled(database_url: str) -> None:
         assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"
 
 
-async def test_fixed_window_resets(db: asyncpg.Connection) -> None:
-    counts = [(await rate_limits.hit(db, "probe", 1))[0] for _ in range(3)]
-    assert counts == [1, 2, 3]
-    _, remaining = await rate_limits.hit(db, "probe", 1)
-    await asyncio.sleep(remaining + 0.05)
-    assert (await rate_limits.hit(db, "probe", 1))[0] == 1  # a new window starts from zero
+async def test_bucket_refills_and_idle_buckets_are_pruned(db: asyncpg.Connection) -> None:
+    verdicts = [(await rate_limits.hit(db, "probe", 3, 1))[0] for _ in range(4)]
+    assert verdicts == [True, True, True, False]
+    _, wait = await rate_limits.hit(db, "probe", 3, 1)
+    assert 0 < wait <= 1 / 3 + 0.05  # one request's worth of refill, not a whole window
+    await asyncio.sleep(wait + 0.05)
+    assert (await rate_limits.hit(db, "probe", 3, 1))[0]
+    await asyncio.sleep(1.1)  # full again: nothing to remember
     assert await rate_limits.prune(db, older_than_seconds=0) >= 1
 
 

@@ -14,11 +14,12 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from openagents_server.dependencies import AppSettings, DbPool, Khala
-from openagents_server.errors import Forbidden, Invalid, Unauthorized
+from openagents_server.errors import Forbidden, Invalid, ReauthRequired, Unauthorized
 from openagents_server.khala import auth, log
 from openagents_server.khala.codes import KhalaClose
 from openagents_server.khala.internal_auth import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from openagents_server.khala.metrics import NODE_STALE_SECONDS, merge
+from openagents_server.khala.revocation import is_revoked
 from openagents_server.khala.snapshot import read_snapshot
 from openagents_server.khala.tokens import SyncTokenError, verify_sync_token
 from openagents_server.openapi import ERRORS
@@ -103,6 +104,10 @@ class KhalaController(Controller):
             claims = verify_sync_token(header[7:].strip(), keys)
         except SyncTokenError as exc:
             raise Unauthorized("unauthorized", str(exc), reason=exc.reason) from None
+        # The WebSocket refuses tokens of revoked sessions at HELLO; so must every HTTP use (issue 18).
+        if await is_revoked(pool, claims.oa_session_id):
+            raise ReauthRequired("reauth_required", "The session of this sync token was revoked; sign in again.",
+                                 reason="session_revoked")
         try:
             (parsed,) = auth.parse_requested([topic])
             states = await log.topic_states(pool, [topic])

@@ -37,3 +37,10 @@ async def revoke_sessions(conn: asyncpg.Connection, session_ids: Sequence[str], 
     # NOTIFY payloads are limited to 8000 bytes: send ids in chunks.
     for start in range(0, len(ids), 100):
         await conn.execute("SELECT pg_notify($1, $2)", REVOCATION_CHANNEL, ",".join(ids[start:start + 100]))
+
+
+async def is_revoked(conn: asyncpg.Connection | asyncpg.Pool, session_id: str) -> bool:
+    """Whether sync tokens minted for ``session_id`` (a session, a PAT or a deleted user's) are refused."""
+    return bool(await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM khala_revoked_sessions WHERE session_id = $1)", session_id,
+    ))

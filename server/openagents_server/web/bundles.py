@@ -19,7 +19,7 @@ from openagents_proto.bundle_manifest import Manifest, decode_manifest
 from openagents_server.web.headers import shell_headers
 
 _log = structlog.get_logger("openagents.web.bundles")
-#: A miss triggers a rescan at most this often (new bundles appear without a restart).
+#: Lookups rescan at most this often (new bundles appear, deleted ones go, without a restart).
 RESCAN_INTERVAL_S = 1.0
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -148,7 +148,7 @@ def _asset_index(bundles: dict[str, LocalBundle]) -> dict[str, StoredFile]:
 
 
 class BundleStore:
-    """Bundles found under ``root``; rescanned lazily (at most once a second) when something is missing.
+    """Bundles found under ``root``; rescanned lazily, at most once a second, when looked up.
     A bundle that cannot be loaded is left out and tried again at the next rescan (a copy in progress
     becomes servable once it is complete); ``problems`` says why, for the operator."""
 
@@ -201,27 +201,23 @@ class BundleStore:
         return self._scanned_at
 
     def bundles(self) -> dict[str, LocalBundle]:
+        self._maybe_rescan()
         return dict(self._bundles)
 
+    # Every lookup rescans at most once a second, hit or miss (issue 18): a bundle deleted from disk
+    # stops being served, and its build id stops being known, within a second, not at the next miss.
     def get(self, build_id: str) -> LocalBundle | None:
-        bundle = self._bundles.get(build_id)
-        if bundle is None:
-            self._maybe_rescan()
-            bundle = self._bundles.get(build_id)
-        return bundle
+        self._maybe_rescan()
+        return self._bundles.get(build_id)
 
     def newest(self) -> LocalBundle | None:
-        if not self._bundles:
-            self._maybe_rescan()
+        self._maybe_rescan()
         return self._bundles[max(self._bundles)] if self._bundles else None
 
     def asset(self, rel: str) -> StoredFile | None:
         """``rel`` is the path after ``/assets/``; only names listed in a manifest resolve."""
-        stored = self._assets.get(rel)
-        if stored is None:
-            self._maybe_rescan()
-            stored = self._assets.get(rel)
-        return stored
+        self._maybe_rescan()
+        return self._assets.get(rel)
 
     def resolve(self, prefix: str) -> list[str]:
         """Build ids equal to or starting with ``prefix`` (CLI convenience)."""

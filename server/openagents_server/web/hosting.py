@@ -122,8 +122,12 @@ class _Bodies:
         read again next time, not served from memory forever)."""
         body = self._items.get(path)
         if body is not None:
-            self._items.move_to_end(path)
-            return body
+            # One stat per hit: a file deleted or replaced on disk is not served from memory (issue 18).
+            if path.stat().st_size == len(body):
+                self._items.move_to_end(path)
+                return body
+            del self._items[path]
+            self._total -= len(body)
         body = path.read_bytes()
         if len(body) == expected_size <= MEMORY_FILE_LIMIT:
             self._items[path] = body
@@ -220,7 +224,9 @@ class WebHosting:
 
         await self.app(scope, receive, send_unless_404)
         if swallowed:
-            scope["state"].pop(RESPONSE_HEADERS_KEY, None)  # the shell response names its own build
+            # The shell response names its own build; other stamped headers (HSTS) stay.
+            state = scope["state"]
+            state[RESPONSE_HEADERS_KEY] = [h for h in state.get(RESPONSE_HEADERS_KEY, ()) if h[0] != BUILD_HEADER]
             if not rollout.known:
                 await self._unavailable_page(send, method, UNKNOWN_ROLLOUT_PAGE)
                 return

@@ -29,6 +29,7 @@ from openagents_server.domains.identity.credentials import (
 )
 from openagents_server.domains.identity.repositories import sessions
 from openagents_server.domains.tokens import service as access_tokens
+from openagents_server.rate_limit import CredentialBudget
 from openagents_server.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -59,11 +60,31 @@ def is_browser(request: Request[Any, Any, Any]) -> bool:
     return "sec-fetch-site" in request.headers
 
 
-def refuse_cross_site(request: Request[Any, Any, Any]) -> None:
-    """Login CSRF and cookie-riding defence: unsafe browser requests must come from our own origin."""
+def trusted_origins(settings: Settings) -> frozenset[str]:
+    """Origins whose pages may send unsafe requests: the public origin and the configured extra ones."""
+    return frozenset(o.rstrip("/").lower() for o in (settings.public_origin, *settings.allowed_origins) if o)
+
+
+def refuse_cross_site(request: Request[Any, Any, Any], own_origins: frozenset[str] = frozenset()) -> None:
+    """Login CSRF and cookie-riding defence: unsafe browser requests must come from our own origin.
+
+    ``Sec-Fetch-Site`` decides when the browser sends it; older browsers (and some embedded views)
+    send only ``Origin``: then it must be one of ``own_origins`` or the origin of this very request's
+    ``Host``. Clients that send neither (API clients, curl) carry no ambient credentials to abuse.
+    """
     site = request.headers.get("sec-fetch-site")
-    if site is not None and site not in ("same-origin", "none"):
-        raise problems.forbidden("Cross-site requests are not allowed here.", "cross_site_request")
+    if site is not None:
+        if site not in ("same-origin", "none"):
+            raise problems.forbidden("Cross-site requests are not allowed here.", "cross_site_request")
+        return
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    origin = origin.rstrip("/").lower()
+    host = request.headers.get("host", "").lower()
+    if origin in own_origins or (host and origin.partition("://")[2] == host):
+        return
+    raise problems.forbidden("Cross-site requests are not allowed here.", "cross_site_request")
 
 
 def valid_device_id(value: str | None, field: str = "device_id") -> str | None:
@@ -110,11 +131,13 @@ class Authenticator:
     """
 
     def __init__(self, settings: Settings, pool: Callable[[], asyncpg.Pool], cache: CredentialCache,
-                 cookie_names: CookieNames) -> None:
+                 cookie_names: CookieNames, budget: CredentialBudget) -> None:
         self.settings = settings
         self._pool = pool
         self.cache = cache
         self.cookie_names = cookie_names
+        self.budget = budget
+        self._own_origins = trusted_origins(settings)
 
     async def authenticate(self, request: Request[Any, Any, Any]) -> AuthContext:
         return await self.authenticate_with(request)
@@ -137,13 +160,15 @@ class Authenticator:
         context = self.cache.get(key)
         if context is None:
             context = await _resolve(self._pool(), self.cache, token, key)
+        # The per-credential ceiling (issue 18): a local lease on the hot path, PostgreSQL per batch.
+        await self.budget.spend(context.credential_id)
         if context.kind == "session":
             claimed_device = headers.get(_DEVICE_HEADER_KEY)
             if claimed_device is not None and claimed_device != context.device_id:
                 raise problems.forbidden("This session belongs to another device.", "device_mismatch")
         if via_cookie:
             if request.method not in SAFE_METHODS:
-                refuse_cross_site(request)
+                refuse_cross_site(request, self._own_origins)
                 presented = headers.get(_CSRF_HEADER_KEY) or csrf
                 if not csrf_matches(self.settings.session_secret, context.session_id or "", presented):
                     raise problems.forbidden("Missing or invalid CSRF token (send the x-csrf-token header).",

@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from openagents_server import rate_limit
 from openagents_server.audit import audit
+from openagents_server.domains.identity import sign_in_guard
 from openagents_server.domains.identity.credential_cache import CredentialCache, invalidate
 from openagents_server.domains.identity.credentials import email_hint, new_id
 from openagents_server.domains.identity.providers import IdentityProvider, ProviderError, ProviderIdentity
@@ -53,6 +55,8 @@ def provider_failure(exc: ProviderError) -> DomainError:
 
 
 async def request_code(pool: asyncpg.Pool, provider: IdentityProvider, email: str, client: ClientInfo) -> Challenge:
+    # Per email, from any address: each code is five more guesses and an email in someone's inbox.
+    await rate_limit.enforce(pool, rate_limit.CODES_PER_EMAIL, email)
     async with pool.acquire() as conn:
         try:
             sent = await provider.send_code(conn, email, ip_address=client.ip_address, user_agent=client.user_agent)
@@ -75,36 +79,55 @@ async def request_code(pool: asyncpg.Pool, provider: IdentityProvider, email: st
 async def verify_code(pool: asyncpg.Pool, provider: IdentityProvider, cache: CredentialCache, *, email: str, code: str,
                       challenge_id: str | None, client: ClientInfo) -> SignIn:
     async with pool.acquire() as conn:
-        # 1. Count the attempt in its own transaction, so a wrong code still uses one up.
+        # 0. The email's own ceiling, across challenges and addresses (sign_in_guard): counted first.
         async with conn.transaction():
-            challenge = await _open_challenge(conn, email, challenge_id)
-            attempts = await challenges.count_attempt(conn, challenge["id"])
-        if attempts > MAX_ATTEMPTS:
-            await audit(conn, "auth.verify.failed", outcome="denied", device_id=client.device_id,
-                        attributes={"reason": "too_many_attempts", "challenge_id": challenge["id"]})
-            raise Invalid("too_many_attempts", "Too many wrong codes. Request a new code.", field="code")
-        # 2. Ask the provider (network; no transaction held open meanwhile).
+            await sign_in_guard.attempt(conn, email)
+        guessed: list[bool] = []
         try:
-            identity = await provider.verify_code(
-                conn, email, code, challenge=challenge, ip_address=client.ip_address,
-                user_agent=client.user_agent, device_id=client.device_id,
-            )
-        except ProviderError as exc:
-            await audit(conn, "auth.verify.failed", outcome="failure", device_id=client.device_id,
-                        attributes={"reason": exc.code, "challenge_id": challenge["id"]})
-            raise provider_failure(exc) from None
-        # 3. Consume the challenge, mirror the user, open the session: all or nothing.
-        async with conn.transaction():
-            locked = await challenges.get_for_update(conn, challenge["id"])
-            if locked is None or locked["consumed_at"] is not None:
-                raise _invalid_code("This code was already used.")
-            await challenges.consume(conn, challenge["id"])
-            user, new_user = await mirror_user(conn, cache, provider.name, identity)
-            session = await open_session(conn, cache, user["id"], client)
-            await audit(conn, "auth.verify.completed", user_id=user["id"], session_id=session.session_id,
-                        org_id=session.active_org_id, device_id=client.device_id,
-                        attributes={"provider": provider.name, "new_user": new_user,
-                                    "client_kind": client.client_kind})
+            return await _verify_counted(conn, provider, cache, email=email, code=code, challenge_id=challenge_id,
+                                         client=client, guessed=guessed)
+        except DomainError as exc:
+            provider_refused = exc.code in ("invalid_code", "too_many_attempts")
+            if not (guessed and provider_refused):
+                # No code was compared (no open challenge, expired, provider down …): not a guess.
+                await sign_in_guard.refund(conn, email)
+            raise
+
+
+async def _verify_counted(conn: asyncpg.Connection, provider: IdentityProvider, cache: CredentialCache, *, email: str,
+                          code: str, challenge_id: str | None, client: ClientInfo, guessed: list[bool]) -> SignIn:
+    # 1. Count the attempt in its own transaction, so a wrong code still uses one up.
+    async with conn.transaction():
+        challenge = await _open_challenge(conn, email, challenge_id)
+        attempts = await challenges.count_attempt(conn, challenge["id"])
+    guessed.append(True)  # from here on, a refusal answers a guess at this challenge's code
+    if attempts > MAX_ATTEMPTS:
+        await audit(conn, "auth.verify.failed", outcome="denied", device_id=client.device_id,
+                    attributes={"reason": "too_many_attempts", "challenge_id": challenge["id"]})
+        raise Invalid("too_many_attempts", "Too many wrong codes. Request a new code.", field="code")
+    # 2. Ask the provider (network; no transaction held open meanwhile).
+    try:
+        identity = await provider.verify_code(
+            conn, email, code, challenge=challenge, ip_address=client.ip_address,
+            user_agent=client.user_agent, device_id=client.device_id,
+        )
+    except ProviderError as exc:
+        await audit(conn, "auth.verify.failed", outcome="failure", device_id=client.device_id,
+                    attributes={"reason": exc.code, "challenge_id": challenge["id"]})
+        raise provider_failure(exc) from None
+    # 3. Consume the challenge, mirror the user, open the session: all or nothing.
+    async with conn.transaction():
+        locked = await challenges.get_for_update(conn, challenge["id"])
+        if locked is None or locked["consumed_at"] is not None:
+            raise _invalid_code("This code was already used.")
+        await challenges.consume(conn, challenge["id"])
+        await sign_in_guard.succeeded(conn, email)
+        user, new_user = await mirror_user(conn, cache, provider.name, identity)
+        session = await open_session(conn, cache, user["id"], client)
+        await audit(conn, "auth.verify.completed", user_id=user["id"], session_id=session.session_id,
+                    org_id=session.active_org_id, device_id=client.device_id,
+                    attributes={"provider": provider.name, "new_user": new_user,
+                                "client_kind": client.client_kind})
     return SignIn(user, new_user, session)
 
 

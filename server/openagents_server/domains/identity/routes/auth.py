@@ -19,6 +19,7 @@ from openagents_server.domains.identity.authentication import (
     is_browser,
     refuse_cross_site,
     require_session,
+    trusted_origins,
 )
 from openagents_server.domains.identity.cookies import (
     CSRF_HEADER,
@@ -64,7 +65,7 @@ class AuthController(Controller):
 
     @post("/auth/email", status_code=200, responses=ERRORS, summary="Send a sign-in code to an email address")
     async def send_code(self, pool: DbPool, settings: AppSettings, cookie_names: Cookies, identity_provider: Provider, request: Request[Any, Any, Any], data: JSONBody[EmailRequest]) -> Response[Data[ChallengeSent]]:
-        refuse_cross_site(request)
+        refuse_cross_site(request, trusted_origins(settings))
         await rate_limit.enforce(pool, rate_limit.AUTH_EMAIL, client_ip(request, settings))
         email = data.email.lower()
         challenge = await identity.request_code(pool, identity_provider, email, client_info(request, settings, cookie_names))
@@ -82,7 +83,7 @@ class AuthController(Controller):
 
     @post("/auth/verify", status_code=200, responses=ERRORS, summary="Verify the code and open a device session")
     async def verify(self, pool: DbPool, settings: AppSettings, cookie_names: Cookies, identity_provider: Provider, credential_cache: Cache, request: Request[Any, Any, Any], data: JSONBody[VerifyRequest]) -> Response[Data[SignedIn]]:
-        refuse_cross_site(request)
+        refuse_cross_site(request, trusted_origins(settings))
         await rate_limit.enforce(pool, rate_limit.LOGIN_VERIFY, client_ip(request, settings))
         names = cookie_names
         browser = is_browser(request)
@@ -97,7 +98,7 @@ class AuthController(Controller):
     async def register(self, pool: DbPool, settings: AppSettings, cookie_names: Cookies, identity_provider: Provider, credential_cache: Cache, request: Request[Any, Any, Any], data: JSONBody[RegisterRequest]) -> Response[Data[SignedIn]]:
         if not settings.auth_register_enabled:
             raise problems.not_found("Registration is not enabled on this server.")
-        refuse_cross_site(request)
+        refuse_cross_site(request, trusted_origins(settings))
         await rate_limit.enforce(pool, rate_limit.REGISTER, client_ip(request, settings))
         sign_in = await identity.register(pool, identity_provider, credential_cache, email=data.email.lower(),
                                           name=data.name, client=client_info(request, settings, cookie_names, data.device_id))
@@ -112,7 +113,7 @@ class AuthController(Controller):
         if token is None:
             token = request.cookies.get(names.refresh)
             if token is not None:
-                refuse_cross_site(request)
+                refuse_cross_site(request, trusted_origins(settings))
                 csrf = (settings.session_secret, request.headers.get(CSRF_HEADER))
         if not token:
             raise problems.unauthorized("No refresh token.", "missing_refresh_token")

@@ -23,6 +23,7 @@ from openagents_server.domains.identity import sign_in as identity
 from openagents_server.domains.identity.authentication import (
     client_ip,
     refuse_cross_site,
+    trusted_origins,
 )
 from openagents_server.domains.identity.cookies import (
     CookieNames,
@@ -66,7 +67,7 @@ class WebAuthController(Controller):
     @post("/login/email", status_code=303, responses=ERRORS, summary="Form: send a sign-in code")
     async def login_email(self, pool: DbPool, settings: AppSettings, cookie_names: Cookies, identity_provider: Provider, request: Request[Any, Any, Any],
                           data: URLEncodedBody[LoginEmailForm]) -> Response[Any]:
-        refuse_cross_site(request)
+        refuse_cross_site(request, trusted_origins(settings))
         await rate_limit.enforce(pool, rate_limit.LOGIN_EMAIL, client_ip(request, settings))
         email = data.email.strip().lower()
         if not _valid_email(email):
@@ -85,7 +86,7 @@ class WebAuthController(Controller):
     @post("/login/verify", status_code=303, responses=ERRORS, summary="Form: verify the code and sign in")
     async def login_verify(self, pool: DbPool, settings: AppSettings, cookie_names: Cookies, identity_provider: Provider, credential_cache: Cache, request: Request[Any, Any, Any],
                            data: URLEncodedBody[LoginVerifyForm]) -> Response[Any]:
-        refuse_cross_site(request)
+        refuse_cross_site(request, trusted_origins(settings))
         await rate_limit.enforce(pool, rate_limit.LOGIN_VERIFY, client_ip(request, settings))
         names = cookie_names
         challenge_id = request.cookies.get(names.challenge)
