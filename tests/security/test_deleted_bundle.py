@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from openagents_build.manifest import decode_manifest
+from openagents_proto.bundle_manifest import decode_manifest
 from openagents_server.web.bundles import RESCAN_INTERVAL_S
 
 from tests.support.bundles import BuiltBundles
