@@ -4,10 +4,11 @@ transactions; raises :class:`openagents_server.errors.DomainError`), ``repositor
 repositories (``tests/foundation/test_import_direction.py``). See ``docs/CONTRIBUTING.md``."""
 
 from openagents_server.domains.identity.plugin import IdentityPlugin
+from openagents_server.domains.integrations.plugin import IntegrationsPlugin
 from openagents_server.domains.orgs.plugin import OrgsPlugin
 from openagents_server.domains.tokens.plugin import TokensPlugin
 
 #: Every domain, in registration order.
-DOMAIN_PLUGINS = (IdentityPlugin, OrgsPlugin, TokensPlugin)
+DOMAIN_PLUGINS = (IdentityPlugin, OrgsPlugin, TokensPlugin, IntegrationsPlugin)
 
 __all__ = ["DOMAIN_PLUGINS"]
