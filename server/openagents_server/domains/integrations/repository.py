@@ -117,16 +117,6 @@ async def insert_delivery(conn: asyncpg.Connection, message_id: str, user_id: st
         message_id, user_id, integration_id, to, subject, state, rank)
 
 
-async def advance_delivery(conn: asyncpg.Connection, message_id: str, state: str, rank: int,
-                           event_at: datetime | None) -> asyncpg.Record | None:
-    """Move the message forward to ``state``; ``None`` when it is unknown or already at or past it."""
-    return await conn.fetchrow(
-        """UPDATE email_deliveries SET state = $2, state_rank = $3, last_event_at = $4, updated_at = now()
-           WHERE message_id = $1 AND state_rank < $3
-           RETURNING message_id, user_id, to_address, subject, state, updated_at""",
-        message_id, state, rank, event_at)
-
-
 async def delivery_owner(conn: asyncpg.Connection, message_id: str) -> str | None:
     return await conn.fetchval("SELECT user_id FROM email_deliveries WHERE message_id = $1", message_id)
 
@@ -140,24 +130,36 @@ async def deliveries_for_user(conn: asyncpg.Connection, user_id: str, limit: int
 # Webhook events
 
 
-async def claim_event(conn: asyncpg.Connection, svix_id: str, provider: str, event_type: str | None,
-                      message_id: str | None, raw_body: bytes) -> asyncpg.Record | None:
-    """Claim a message for applying: new, or failed before. ``None``: applied (or being applied) already.
+async def event_status(conn: asyncpg.Connection | asyncpg.Pool, svix_id: str) -> str | None:
+    return await conn.fetchval("SELECT status FROM webhook_events WHERE svix_id = $1", svix_id)
 
-    Concurrent deliveries of one svix-id serialise on the primary key; the loser sees the winner's row.
+
+async def apply_event(conn: asyncpg.Connection, svix_id: str, provider: str, event_type: str | None,
+                      message_id: str | None, raw_body: bytes, state: str | None, rank: int,
+                      event_at: datetime | None) -> asyncpg.Record:
+    """Claim the message and advance its delivery in one statement.
+
+    ``outcome`` is applied, ignored (nothing to advance: unknown message, or already at or past the
+    state) or NULL: the svix-id was taken before (a duplicate; only a failed one is taken again). The
+    delivery only moves while its rank is lower, so a racing duplicate finds nothing left to advance.
     """
     return await conn.fetchrow(
-        """INSERT INTO webhook_events (svix_id, provider, event_type, message_id, status, raw_body)
-           VALUES ($1, $2, $3, $4, 'applied', $5)
-           ON CONFLICT (svix_id) DO UPDATE SET attempts = webhook_events.attempts + 1, raw_body = EXCLUDED.raw_body
-               WHERE webhook_events.status = 'failed'
-           RETURNING attempts""", svix_id, provider, event_type, message_id, raw_body)
-
-
-async def finish_event(conn: asyncpg.Connection, svix_id: str, status: str) -> None:
-    await conn.execute(
-        """UPDATE webhook_events SET status = $2, applied_at = now(), last_error = NULL, next_retry_at = NULL
-           WHERE svix_id = $1""", svix_id, status)
+        """WITH adv AS (
+               UPDATE email_deliveries d SET state = $6, state_rank = $7, last_event_at = $8, updated_at = now()
+               WHERE $6::text IS NOT NULL AND d.message_id = $4 AND d.state_rank < $7
+                 AND NOT EXISTS (SELECT 1 FROM webhook_events w WHERE w.svix_id = $1 AND w.status <> 'failed')
+               RETURNING d.user_id, d.to_address, d.subject, d.state
+           ), claim AS (
+               INSERT INTO webhook_events (svix_id, provider, event_type, message_id, status, raw_body, applied_at)
+               SELECT $1, $2, $3, $4, CASE WHEN EXISTS (SELECT 1 FROM adv) THEN 'applied' ELSE 'ignored' END, $5, now()
+               ON CONFLICT (svix_id) DO UPDATE SET status = EXCLUDED.status, attempts = webhook_events.attempts + 1,
+                   raw_body = EXCLUDED.raw_body, last_error = NULL, next_retry_at = NULL, applied_at = now()
+                   WHERE webhook_events.status = 'failed'
+               RETURNING status
+           )
+           SELECT (SELECT status FROM claim) AS outcome, adv.user_id, adv.to_address, adv.subject, adv.state
+           FROM (SELECT 1) AS one LEFT JOIN adv ON true""",
+        svix_id, provider, event_type, message_id, raw_body, state, rank, event_at)
 
 
 async def record_failure(conn: asyncpg.Connection | asyncpg.Pool, svix_id: str, provider: str, event_type: str | None,

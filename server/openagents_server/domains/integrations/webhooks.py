@@ -14,7 +14,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from openagents_server.domains.integrations import events, repository
 from openagents_server.domains.integrations.service import DELIVERY_RANK
-from openagents_server.errors import Invalid, Unauthorized
+from openagents_server.errors import DomainError, Invalid, Unauthorized, Unavailable
 from openagents_server.khala import log
 
 #: Resend event type → delivery state. Other types (clicked, delivery_delayed …) are kept, not applied.
@@ -79,7 +79,7 @@ def _parse(body: bytes) -> tuple[str | None, str | None, datetime | None, dict[s
     return payload["type"], message_id, when, data
 
 
-async def ingest(pool: asyncpg.Pool, svix_id: str, body: bytes) -> str:
+async def ingest(pool: asyncpg.Pool, svix_id: str, body: bytes, read_pool: asyncpg.Pool | None = None) -> str:
     """Apply one verified message; returns applied, ignored or duplicate. A payload that cannot be
     applied is recorded as failed with its retry state and refused (the sender retries)."""
     try:
@@ -87,24 +87,45 @@ async def ingest(pool: asyncpg.Pool, svix_id: str, body: bytes) -> str:
     except Unusable as exc:
         await repository.record_failure(pool, svix_id, "resend", None, None, body, str(exc), RETRY_BACKOFF_SECONDS)
         raise Invalid("unprocessable_event", f"The webhook payload cannot be applied: {exc}.") from None
-    async with log.unit_of_work(pool) as conn:
-        claimed = await repository.claim_event(conn, svix_id, "resend", event_type, message_id, body)
-        if claimed is None:
-            return "duplicate"
-        state = STATES.get(event_type or "")
-        if state is None or message_id is None:
-            await repository.finish_event(conn, svix_id, "ignored")
-            return "ignored"
-        advanced = await repository.advance_delivery(conn, message_id, state, DELIVERY_RANK[state], when)
-        if advanced is None:
-            # Unknown message, or already at or past this state (an out-of-order event): kept, not applied.
-            await repository.finish_event(conn, svix_id, "ignored")
-            return "ignored"
-        await events.delivery_changed(conn, advanced["user_id"], {
-            "message_id": message_id, "to": advanced["to_address"], "subject": advanced["subject"],
-            "state": advanced["state"]})
-        await repository.finish_event(conn, svix_id, "applied")
-    return "applied"
+    try:
+        return await _apply(pool, read_pool or pool, svix_id, body, event_type, message_id, when)
+    except Exception as exc:
+        # Nothing was applied (the transaction rolled back); keep the failure and when to expect a retry.
+        # A rate-limited notification topic is the usual cause: the sender retries with backoff.
+        code = getattr(exc, "code", type(exc).__name__)
+        await repository.record_failure(pool, svix_id, "resend", event_type, message_id, body, str(code),
+                                        RETRY_BACKOFF_SECONDS)
+        if isinstance(exc, DomainError):
+            raise
+        raise Unavailable("apply_failed", "The webhook could not be applied now; retry later.", retry_after=60) from exc
+
+
+async def _apply(pool: asyncpg.Pool, read_pool: asyncpg.Pool, svix_id: str, body: bytes, event_type: str | None,
+                 message_id: str | None, when: datetime | None) -> str:
+    # A replay of a message already taken needs one read and no transaction (on the read pool, whose
+    # connections skip the reset round trip on release; see services._keep_session_state).
+    if await repository.event_status(read_pool, svix_id) in ("applied", "ignored"):
+        return "duplicate"
+    state = STATES.get(event_type or "") if message_id is not None else None
+    try:
+        async with log.unit_of_work(pool) as conn:
+            row = await repository.apply_event(conn, svix_id, "resend", event_type, message_id, body, state,
+                                               DELIVERY_RANK.get(state or "", 0), when)
+            if row["outcome"] is None:
+                if row["user_id"] is not None:
+                    raise _TakenMeanwhile  # a racing copy took the svix-id first: undo our advance
+                return "duplicate"
+            if row["outcome"] == "applied":
+                await events.delivery_changed(conn, row["user_id"], {
+                    "message_id": message_id, "to": row["to_address"], "subject": row["subject"],
+                    "state": row["state"]})
+    except _TakenMeanwhile:
+        return "duplicate"
+    return row["outcome"]
+
+
+class _TakenMeanwhile(Exception):
+    pass
 
 
 async def prune(conn: asyncpg.Connection, retention_days: int) -> int:
