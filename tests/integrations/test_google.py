@@ -33,8 +33,8 @@ async def test_connect_and_disconnect_google(people, fake_google: FakeGoogle, db
     assert callback.headers["location"] == "/settings/integrations?notice=google_connected"
     # The code was exchanged with the PKCE verifier and the client's credentials.
     assert fake_google.token_requests[-1]["code_verifier"]
-    google = [i for i in (await ada.get("/api/settings/integrations")).json()["data"]["integrations"]
-              if i["provider"] == "google"][0]
+    google = next(i for i in (await ada.get("/api/settings/integrations")).json()["data"]["integrations"]
+                  if i["provider"] == "google")
     assert google["connected"] and google["account_label"] == "ada.google@example.com"
     refresh_token = next(iter(fake_google.refresh))
     assert google["secret_hint"] == "…" + refresh_token[-4:] and "gmail.send" in " ".join(google["scopes"])

@@ -123,7 +123,7 @@ async def test_google_access_tokens_are_refreshed_before_expiry_and_the_refresh_
     await db.execute(RUNS_DDL)
     await db.execute("""INSERT INTO runtime_runs VALUES ('run_g', $1, 'running', '{"integrations": ["google"]}')""",
                      ada.user_id)
-    first_access = [t for t in fake_google.access][0]
+    first_access = next(iter(fake_google.access))
     body = request("run_g", ada.user_id, "google")
     response = await post(server, body, signed(body))
     assert response.status_code == 200, response.text

@@ -3,7 +3,6 @@ web ones served by the server (never the shell's fallback)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import httpx

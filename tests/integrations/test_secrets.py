@@ -3,6 +3,7 @@ their row, and re-encrypted onto a new key by `openagents integrations rotate-ke
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import subprocess
@@ -65,8 +66,8 @@ async def test_rotation_re_encrypts_onto_the_new_key_and_old_keys_stay_readable_
     env = {**os.environ, "OPENAGENTS_ENV": "test", "OPENAGENTS_DATABASE_URL": database_url,
            "OPENAGENTS_INTEGRATIONS_ENCRYPTION_KEYS": f"k2:{NEW_KEY},{DEV_ENCRYPTION_KEYS}",
            "OPENAGENTS_INTEGRATIONS_ACTIVE_KEY_ID": "k2"}
-    done = subprocess.run([str(REPO / ".venv/bin/openagents"), "integrations", "rotate-keys"], env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = await asyncio.to_thread(subprocess.run, [str(REPO / ".venv/bin/openagents"), "integrations", "rotate-keys"],
+                                   env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert "1 secret(s) re-encrypted onto the active key; 0 left on old keys" in done.stderr.replace("\n", " ")
 
@@ -103,6 +104,6 @@ def test_openagents_config_masks_the_integration_secrets() -> None:
     env = {**os.environ, "OPENAGENTS_INTEGRATIONS_ENCRYPTION_KEYS": f"k1:{NEW_KEY}",
            "OPENAGENTS_GOOGLE_CLIENT_ID": "cid", "OPENAGENTS_GOOGLE_CLIENT_SECRET": "google-secret-value-123"}
     out = subprocess.run([str(REPO / ".venv/bin/openagents"), "config", "--json"], env=env, capture_output=True,
-                         text=True, timeout=60).stdout
+                         text=True, timeout=60, check=True).stdout
     assert NEW_KEY not in out and "google-secret-value-123" not in out and "dev-only-runtime" not in out
     assert '"integrations_encryption_keys": "********"' in out

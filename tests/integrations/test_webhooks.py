@@ -3,6 +3,7 @@ delivery states that never move backwards, failures kept with retry state, raw b
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -122,3 +123,15 @@ async def test_raw_bodies_are_pruned_after_the_retention(server, fake_resend, db
     assert await webhooks.prune(db, 30) == 1
     rows = {r["message_id"]: r["raw_body"] for r in await db.fetch("SELECT message_id, raw_body FROM webhook_events")}
     assert rows["old-message"] is None and rows["new-message"] is not None
+
+
+async def test_copies_of_one_webhook_arriving_at_once_are_applied_once(people, fake_resend, server, db) -> None:
+    ada, message_id = await sent_message(people, fake_resend)
+    body = fake_resend.event("email.delivered", message_id)
+    headers = fake_resend.signed(body, msg_id="msg_concurrent")
+    async with httpx.AsyncClient(base_url=server.url, limits=httpx.Limits(max_connections=20)) as http:
+        responses = await asyncio.gather(*(http.post(URL, content=body, headers=headers) for _ in range(12)))
+    outcomes = sorted(r.json()["data"]["outcome"] for r in responses)
+    assert all(r.status_code == 200 for r in responses)
+    assert outcomes == ["applied"] + ["duplicate"] * 11
+    assert await deliveries_on_topic(db, ada.user_id) == ["sent", "delivered"]
