@@ -135,3 +135,40 @@ async def test_copies_of_one_webhook_arriving_at_once_are_applied_once(people, f
     assert all(r.status_code == 200 for r in responses)
     assert outcomes == ["applied"] + ["duplicate"] * 11
     assert await deliveries_on_topic(db, ada.user_id) == ["sent", "delivered"]
+
+
+async def test_an_apply_that_fails_is_rolled_back_recorded_for_retry_and_applied_on_the_retry(
+        database_url: str, db: asyncpg.Connection, monkeypatch) -> None:
+    from openagents_server.domains.integrations import events
+    from openagents_server.errors import RateLimited
+
+    await db.execute("INSERT INTO users (id, provider, provider_user_id, email) VALUES ('usr_1', 'local', 'l1', 'a@example.com')")
+    await db.execute("INSERT INTO email_deliveries (message_id, user_id, to_address, subject, state, state_rank) "
+                     "VALUES ('em_1', 'usr_1', 'b@example.com', 's', 'sent', 1)")
+    body = FakeResend().event("email.delivered", "em_1")
+    real = events.delivery_changed
+
+    async def over_the_topic_rate(*args, **kwargs):
+        raise RateLimited("khala_publish_rate_limited", "notifications topics accept 90 appends per second")
+
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
+    try:
+        monkeypatch.setattr(events, "delivery_changed", over_the_topic_rate)
+        try:
+            await webhooks.ingest(pool, "msg_retry", body)
+            raise AssertionError("the failed apply was not refused")
+        except RateLimited:
+            pass
+        failed = await db.fetchrow("SELECT status, attempts, last_error, next_retry_at FROM webhook_events")
+        assert failed["status"] == "failed" and failed["last_error"] == "khala_publish_rate_limited"
+        assert failed["next_retry_at"] > datetime.now(UTC)
+        assert await db.fetchval("SELECT state FROM email_deliveries") == "sent"  # rolled back
+
+        monkeypatch.setattr(events, "delivery_changed", real)
+        assert await webhooks.ingest(pool, "msg_retry", body) == "applied"
+        assert await webhooks.ingest(pool, "msg_retry", body) == "duplicate"
+        done = await db.fetchrow("SELECT status, attempts, last_error FROM webhook_events")
+        assert (done["status"], done["attempts"], done["last_error"]) == ("applied", 2, None)
+        assert await db.fetchval("SELECT state FROM email_deliveries") == "delivered"
+    finally:
+        await pool.close()
