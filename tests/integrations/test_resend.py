@@ -127,3 +127,29 @@ async def test_a_person_sees_and_changes_only_their_own_integrations(people, db:
     assert await db.fetchval("SELECT count(*) FROM integrations WHERE user_id = $1", ada.user_id) == 1
     unauthenticated = await ada.http.get("/api/settings/integrations")
     assert unauthenticated.status_code == 401
+
+
+async def test_the_delivered_state_arrives_live_on_the_persons_khala_socket(people, fake_resend: FakeResend, server) -> None:
+    from openagents_proto.sync import domain as d
+
+    from tests.khala.support import KhalaClient, token
+
+    ada = await people()
+    assert (await ada.connect_resend(FULL_KEY)).status_code == 201
+    topic = f"user:{ada.user_id}:notifications"
+    client = await KhalaClient.connect(server.ws_url)
+    try:
+        await client.hello(token(user=ada.user_id, scopes=("notifications.read",)))
+        await client.subscribe([topic])
+        sent = await ada.post("/api/settings/integrations/resend/test", json={})
+        message_id = sent.json()["data"]["message_id"]
+        states: list[str] = []
+        deadline = asyncio.get_running_loop().time() + 10
+        while "delivered" not in states:
+            message = await client.recv(max(0.01, deadline - asyncio.get_running_loop().time()))
+            if isinstance(message, d.UpdateBatch):
+                states += [u.body()["state"] for u in message.updates
+                           if u.body().get("type") == "integrations.delivery" and u.body()["message_id"] == message_id]
+        assert states == ["sent", "delivered"]
+    finally:
+        await client.close()
