@@ -153,3 +153,10 @@ async def test_the_delivered_state_arrives_live_on_the_persons_khala_socket(peop
         assert states == ["sent", "delivered"]
     finally:
         await client.close()
+
+
+async def test_test_emails_are_rate_limited_per_person(people) -> None:
+    ada, bob = await people("ada@example.com"), await people("bob@example.com")
+    codes = [(await ada.post("/api/settings/integrations/resend/test", json={})).status_code for _ in range(11)]
+    assert codes == [409] * 10 + [429]
+    assert (await bob.post("/api/settings/integrations/resend/test", json={})).status_code == 409

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import structlog
 
+from openagents_server import rate_limit
 from openagents_server.audit import audit
 from openagents_server.domains.identity.context import AuthContext
 from openagents_server.domains.identity.credentials import new_id
@@ -30,6 +31,9 @@ REFRESH_MARGIN = timedelta(seconds=120)
 DELIVERY_LOG_LIMIT = 20
 #: Delivery states and their order; a state never moves to a lower rank.
 DELIVERY_RANK = {"sent": 1, "delivered": 2, "opened": 3, "complained": 4, "bounced": 5}
+#: Per person: connecting asks Resend to check a key, a test email costs the person a send.
+CONNECT_LIMIT = rate_limit.Limit("integrations_connect", 10, 60)
+TEST_EMAIL_LIMIT = rate_limit.Limit("integrations_test_email", 10, 60)
 
 
 class OAuthRefused(Exception):
@@ -84,6 +88,7 @@ def _open(kit: IntegrationKit, row: asyncpg.Record) -> dict[str, Any]:
 
 async def connect_resend(pool: asyncpg.Pool, kit: IntegrationKit, auth: AuthContext, api_key: str) -> dict[str, Any]:
     """Validate the key against Resend, then store it sealed; a reconnect replaces the old key."""
+    await rate_limit.enforce(pool, CONNECT_LIMIT, auth.user_id)
     try:
         check = await kit.email.check_key(api_key)
     except ProviderError as exc:
@@ -108,6 +113,7 @@ async def connect_resend(pool: asyncpg.Pool, kit: IntegrationKit, auth: AuthCont
 
 
 async def send_test_email(pool: asyncpg.Pool, kit: IntegrationKit, auth: AuthContext, to: str | None) -> dict[str, Any]:
+    await rate_limit.enforce(pool, TEST_EMAIL_LIMIT, auth.user_id)
     to = to or auth.email
     subject = "OpenAgents test email"
     result = await send_email(pool, kit, auth.user_id, to=to, subject=subject,
