@@ -172,3 +172,20 @@ async def test_an_apply_that_fails_is_rolled_back_recorded_for_retry_and_applied
         assert await db.fetchval("SELECT state FROM email_deliveries") == "delivered"
     finally:
         await pool.close()
+
+
+async def test_the_prune_command_drops_old_bodies(server, fake_resend, db, database_url: str) -> None:
+    import os
+    import subprocess
+    from pathlib import Path
+
+    fake_resend.webhook_url = server.url + URL
+    fake_resend.fire("email.delivered", "old-message")
+    await db.execute("UPDATE webhook_events SET received_at = now() - interval '8 days'")
+    env = {**os.environ, "OPENAGENTS_ENV": "test", "OPENAGENTS_DATABASE_URL": database_url,
+           "OPENAGENTS_INTEGRATIONS_WEBHOOK_RETENTION_DAYS": "7"}
+    cli = str(Path(__file__).resolve().parents[2] / ".venv/bin/openagents")
+    done = await asyncio.to_thread(subprocess.run, [cli, "integrations", "prune-webhooks"], env=env,
+                                   capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0 and "1 raw webhook bod(ies) pruned" in done.stderr, done.stderr
+    assert await db.fetchval("SELECT raw_body FROM webhook_events") is None
