@@ -92,8 +92,10 @@ async def connect_resend(pool: asyncpg.Pool, kit: IntegrationKit, auth: AuthCont
     try:
         check = await kit.email.check_key(api_key)
     except ProviderError as exc:
-        raise Unavailable("provider_unavailable", f"Resend could not check the key: {exc.message}",
-                          reason=exc.reason, retry_after=30) from None
+        # Not stored, because not verified: a 422 at the field (the person retries), not a 5xx.
+        raise Invalid("key_not_verified", f"Resend could not be reached to check this key ({exc.message}); "
+                      "nothing was stored, try again.", field="api_key", reason="provider_unavailable",
+                      retry_after=30) from None
     if not check.valid:
         async with pool.acquire() as conn:
             await audit(conn, "integrations.resend.connect_refused", outcome="failure", user_id=auth.user_id,
@@ -241,8 +243,8 @@ def _expiry(secret: dict[str, Any]) -> datetime | None:
 
 def _google(kit: IntegrationKit) -> Any:
     if kit.google is None:
-        raise Unavailable("google_not_configured", "Google is not configured on this server "
-                          "(OPENAGENTS_GOOGLE_CLIENT_ID and OPENAGENTS_GOOGLE_CLIENT_SECRET).")
+        raise NotFound("google_not_configured", "Google is not configured on this server "
+                       "(OPENAGENTS_GOOGLE_CLIENT_ID and OPENAGENTS_GOOGLE_CLIENT_SECRET).")
     return kit.google
 
 

@@ -100,7 +100,7 @@ class IntegrationsWebController(Controller):
         try:
             url = await service.google_start(pool, integrations, auth)
         except DomainError as exc:
-            return refusal_page("Google is not available", exc.message, exc.code, status=503)
+            return refusal_page("Google is not available", exc.message, exc.code, status=exc.status)
         return Redirect(url, status_code=302, headers={"cache-control": "no-store", "referrer-policy": "no-referrer"})
 
     @get("/google/callback", status_code=303, responses=ERRORS, summary="Google's answer: store the grant, or a page that says why not")
@@ -115,7 +115,7 @@ class IntegrationsWebController(Controller):
         except service.OAuthRefused as exc:
             return refusal_page("Google was not connected", exc.message, exc.reason)
         except DomainError as exc:
-            return refusal_page("Google was not connected", exc.message, exc.code, status=503)
+            return refusal_page("Google was not connected", exc.message, exc.code, status=exc.status)
         return _back(notice="google_connected")
 
     @delete("/google", status_code=200, responses=ERRORS, summary="Disconnect Google (cookie session + x-csrf-token)")
