@@ -16,6 +16,7 @@ from rich.table import Table
 from openagents_server.cli_settings import settings_or_exit
 from openagents_server.contracts_cli import contracts_cli
 from openagents_server.domains.identity.cli import identity_cli
+from openagents_server.domains.integrations.cli import integrations_cli
 from openagents_server.domains.runtime.cli import runtime_cli
 from openagents_server.domains.runtime.worker.cli import worker_cli
 from openagents_server.khala.cli import khala_cli
@@ -30,6 +31,7 @@ app.add_typer(identity_cli, name="auth")
 app.add_typer(web_cli, name="bundle")
 app.add_typer(runtime_cli, name="runtime")
 app.add_typer(worker_cli, name="worker")
+app.add_typer(integrations_cli, name="integrations")
 app.command("build")(build_command)
 console = Console(stderr=True)
 

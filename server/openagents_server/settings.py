@@ -6,8 +6,11 @@ invalid value is reported with the variable's name and what was expected.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import os
+import re
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,8 +23,15 @@ ENV_PREFIX = "OPENAGENTS_"
 
 #: Field names whose values are never printed.
 SECRET_FIELDS = frozenset(
-    {"sync_token_secret", "internal_api_key", "workos_api_key", "session_secret", "test_login_secret"}
+    {"sync_token_secret", "internal_api_key", "workos_api_key", "session_secret", "test_login_secret",
+     "integrations_encryption_keys", "integrations_internal_keys", "resend_webhook_secrets", "google_client_secret"}
 )
+#: Development defaults of the integration secrets; production refuses them (see ``__post_init__``).
+DEV_ENCRYPTION_KEYS = "dev-only-1:ZGV2LW9ubHktaW50ZWdyYXRpb25zLWtleS0wMDAwMDA="
+DEV_INTERNAL_KEYS = "dev-only:dev-only-runtime-signing-secret-0123456789"
+DEV_RESEND_WEBHOOK_SECRET = "whsec_ZGV2LW9ubHktcmVzZW5kLXdlYmhvb2stc2VjcmV0"
+_MAKE_KEY = "python -c 'import os,base64;print(base64.urlsafe_b64encode(os.urandom(32)).decode())'"
+_KEY_ID = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 Positive = Annotated[int, msgspec.Meta(ge=1)]
@@ -85,6 +95,27 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     #: requests per second sustained, and the burst a credential may spend at once.
     api_rate_per_second: Annotated[float, msgspec.Meta(gt=0)] = 20.0
     api_burst: Positive = 600
+    # Integrations (docs/INTEGRATIONS.md). Keyring of 32-byte AES keys, ``id:base64url,…``; the
+    # active one encrypts, the others stay readable until ``openagents integrations rotate-keys``.
+    integrations_encryption_keys: str = DEV_ENCRYPTION_KEYS
+    #: Which key of the keyring encrypts new secrets (empty: the first one listed).
+    integrations_active_key_id: str = ""
+    #: Keys the runtime signs internal calls with, ``id:secret,…`` (``x-oa-internal-key-id`` names one).
+    integrations_internal_keys: str = DEV_INTERNAL_KEYS
+    #: Raw webhook bodies are kept this many days for audit, then pruned.
+    integrations_webhook_retention_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] = 30
+    resend_api_url: str = "https://api.resend.com"
+    #: Signing secrets of the Resend webhook endpoint (``whsec_…``); several while rotating.
+    resend_webhook_secrets: tuple[str, ...] = (DEV_RESEND_WEBHOOK_SECRET,)
+    #: Sender of the "send test email" message.
+    resend_test_from: str = "OpenAgents <onboarding@resend.dev>"
+    google_client_id: str = ""
+    google_client_secret: str = ""
+    google_authorize_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_token_url: str = "https://oauth2.googleapis.com/token"
+    google_revoke_url: str = "https://oauth2.googleapis.com/revoke"
+    google_userinfo_url: str = "https://openidconnect.googleapis.com/v1/userinfo"
+    google_scopes: str = "openid email https://www.googleapis.com/auth/gmail.send"
 
     def __post_init__(self) -> None:
         if self.db_pool_min > self.db_pool_max:
@@ -104,6 +135,33 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
                 # 409 tells whether an email has an account: a test/development switch only.
                 raise SettingsError(f"{ENV_PREFIX}AUTH_REGISTER_ENABLED is not allowed in production "
                                     "(accounts are created by signing in with an emailed code)")
+        self._check_integrations()
+
+    def _check_integrations(self) -> None:
+        keys = parse_keyring(self.integrations_encryption_keys)
+        if self.integrations_active_key_id and self.integrations_active_key_id not in keys:
+            raise SettingsError(f"{ENV_PREFIX}INTEGRATIONS_ACTIVE_KEY_ID names {self.integrations_active_key_id!r}, "
+                                f"which {ENV_PREFIX}INTEGRATIONS_ENCRYPTION_KEYS does not hold")
+        internal = parse_internal_keys(self.integrations_internal_keys)
+        for secret in self.resend_webhook_secrets:
+            _check_webhook_secret(secret, strict=self.env == "production")
+        if bool(self.google_client_id) != bool(self.google_client_secret):
+            raise SettingsError(f"{ENV_PREFIX}GOOGLE_CLIENT_ID and {ENV_PREFIX}GOOGLE_CLIENT_SECRET go together")
+        if self.env != "production":
+            return
+        if any(key_id.startswith("dev-only") for key_id in keys):
+            raise SettingsError(f"{ENV_PREFIX}INTEGRATIONS_ENCRYPTION_KEYS must be set in production: "
+                                f"id:key pairs, each key 32 random bytes in base64url; make one with {_MAKE_KEY}")
+        for key_id, secret in internal.items():
+            if key_id.startswith("dev-only") or len(secret) < 32:
+                raise SettingsError(f"{ENV_PREFIX}INTEGRATIONS_INTERNAL_KEYS must be set in production, each secret "
+                                    f"at least 32 characters; make one with {_MAKE_KEY}")
+        if not self.resend_webhook_secrets or DEV_RESEND_WEBHOOK_SECRET in self.resend_webhook_secrets:
+            raise SettingsError(f"{ENV_PREFIX}RESEND_WEBHOOK_SECRETS must be set in production: the endpoint's "
+                                "signing secret(s) from Resend's webhook page (whsec_…)")
+        if self.google_client_secret and len(self.google_client_secret) < 16:
+            raise SettingsError(f"{ENV_PREFIX}GOOGLE_CLIENT_SECRET looks truncated: copy it from the Google "
+                                "Cloud console's OAuth client page")
 
     @property
     def uses_embedded_database(self) -> bool:
@@ -158,6 +216,51 @@ def _check_secret(name: str, value: str) -> None:
                 f"{env} is too weak for production (needs at least {MIN_SECRET_LENGTH} characters and "
                 f"{MIN_SECRET_BITS} bits of entropy); make one with: {_MAKE_SECRET}"
             )
+def parse_keyring(raw: str) -> dict[str, bytes]:
+    """``id:base64url,…`` → {id: 32-byte key}, in the order listed; errors name the variable."""
+    name = f"{ENV_PREFIX}INTEGRATIONS_ENCRYPTION_KEYS"
+    keys: dict[str, bytes] = {}
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        key_id, sep, encoded = part.partition(":")
+        if not sep or not _KEY_ID.match(key_id):
+            raise SettingsError(f"{name}: each entry is id:base64url-key (id of 1-32 of A-Za-z0-9._-)")
+        try:
+            key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        except (binascii.Error, ValueError):
+            raise SettingsError(f"{name}: key {key_id!r} is not base64url; make one with {_MAKE_KEY}") from None
+        if len(key) != 32:
+            raise SettingsError(f"{name}: key {key_id!r} has {len(key)} bytes, needs 32; make one with {_MAKE_KEY}")
+        if key_id in keys:
+            raise SettingsError(f"{name}: key id {key_id!r} is listed twice")
+        keys[key_id] = key
+    if not keys:
+        raise SettingsError(f"{name} is empty: set id:key pairs; make a key with {_MAKE_KEY}")
+    return keys
+
+
+def parse_internal_keys(raw: str) -> dict[str, str]:
+    """``id:secret,…`` → {id: secret} for signed internal calls."""
+    name = f"{ENV_PREFIX}INTEGRATIONS_INTERNAL_KEYS"
+    keys: dict[str, str] = {}
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        key_id, sep, secret = part.partition(":")
+        if not sep or not _KEY_ID.match(key_id) or not secret:
+            raise SettingsError(f"{name}: each entry is id:secret (id of 1-32 of A-Za-z0-9._-)")
+        keys[key_id] = secret
+    if not keys:
+        raise SettingsError(f"{name} is empty: set id:secret pairs")
+    return keys
+
+
+def _check_webhook_secret(secret: str, *, strict: bool) -> None:
+    name = f"{ENV_PREFIX}RESEND_WEBHOOK_SECRETS"
+    body = secret.removeprefix("whsec_")
+    try:
+        raw = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise SettingsError(f"{name}: each secret is whsec_ followed by base64 (copy it from Resend)") from None
+    if len(raw) < (24 if strict else 1):
+        raise SettingsError(f"{name}: a signing secret has {len(raw)} bytes; Resend's have at least 24")
 
 
 def _mask_dsn_password(dsn: str) -> str:
@@ -174,7 +277,7 @@ def _field_env_names() -> dict[str, str]:
 
 
 def _parse_env_value(name: str, raw: str) -> Any:
-    if name in ("allowed_origins", "trusted_proxies"):
+    if name in ("allowed_origins", "trusted_proxies", "resend_webhook_secrets"):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import time
 from http.cookies import SimpleCookie
 
@@ -14,6 +13,7 @@ from openagents_server.domains.identity import dev_login as test_login
 from openagents_server.settings import Settings, load_settings
 
 from tests.identity.conftest import BROWSER, pending_code
+from tests.support.production import production_secrets
 
 
 def _set_cookies(response) -> dict[str, SimpleCookie]:
@@ -171,8 +171,7 @@ async def test_signed_test_login_link(client, settings: Settings) -> None:
 
 async def test_test_login_is_404_in_production(database_url: str) -> None:
     settings = load_settings({}, env="production", database_url=database_url, log_level="warning",
-                             sync_token_secret=secrets.token_urlsafe(32), session_secret=secrets.token_urlsafe(32),
-                             internal_api_key=secrets.token_urlsafe(32), test_login_secret="u" * 40)
+                             test_login_secret="u" * 40, **production_secrets())
     async with AsyncTestClient(create_app(settings)) as client:
         query = test_login.signed_query(settings.test_login_secret, "e2e@example.com")
         response = await client.get(f"/internal/test-login?{query}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 
@@ -12,13 +11,12 @@ import httpx
 from litestar.testing import AsyncTestClient
 
 from tests.identity.conftest import pending_code
+from tests.support.production import production_environment
 
 
 def _cli(database_url: str, *args: str, env: str = "test") -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, "OPENAGENTS_DATABASE_URL": database_url, "OPENAGENTS_ENV": env,
-               "OPENAGENTS_SYNC_TOKEN_SECRET": secrets.token_urlsafe(32),
-               "OPENAGENTS_SESSION_SECRET": secrets.token_urlsafe(32),
-               "OPENAGENTS_INTERNAL_API_KEY": secrets.token_urlsafe(32)}
+               **production_environment()}
     return subprocess.run([sys.executable, "-m", "openagents_server.cli", "auth", *args],
                           capture_output=True, text=True, env=environ, timeout=60, check=False)
 

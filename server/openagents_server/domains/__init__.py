@@ -6,11 +6,13 @@ repositories (``tests/foundation/test_import_direction.py``). See ``docs/CONTRIB
 from openagents_server.domains.chat.plugin import ChatPlugin
 from openagents_server.domains.codex.plugin import CodexPlugin
 from openagents_server.domains.identity.plugin import IdentityPlugin
+from openagents_server.domains.integrations.plugin import IntegrationsPlugin
 from openagents_server.domains.orgs.plugin import OrgsPlugin
 from openagents_server.domains.social.plugin import SocialPlugin
 from openagents_server.domains.tokens.plugin import TokensPlugin
 
 #: Every domain, in registration order.
-DOMAIN_PLUGINS = (IdentityPlugin, OrgsPlugin, TokensPlugin, SocialPlugin, CodexPlugin, ChatPlugin)
+DOMAIN_PLUGINS = (IdentityPlugin, OrgsPlugin, TokensPlugin, SocialPlugin, CodexPlugin, ChatPlugin,
+                  IntegrationsPlugin)
 
 __all__ = ["DOMAIN_PLUGINS"]
