@@ -17,8 +17,14 @@ from tests.integrations.fakes import FULL_KEY, FakeGoogle
 
 PATH = "/api/internal/runtime/integrations/secrets/fetch"
 KEY_ID, SECRET = "dev-only", b"dev-only-runtime-signing-secret-0123456789"
-#: The table the runtime (issue 20) provides; the fetch reads owner, status and policy.integrations.
-RUNS_DDL = "CREATE TABLE runtime_runs (id text PRIMARY KEY, user_id text NOT NULL, status text, policy jsonb)"
+async def add_runs(db: asyncpg.Connection, user_id: str, *runs: tuple[str, str, str]) -> None:
+    """Runs of the runtime (issue 20) owned by ``user_id``: ``(run_id, status, policy JSON)``, on one worker."""
+    worker = f"wkr_{user_id[-8:]}"
+    await db.execute("INSERT INTO runtime_workers (id, owner_user_id, status, adapter) VALUES ($1, $2, 'running', 'demo') "
+                     "ON CONFLICT DO NOTHING", worker, user_id)
+    for run_id, status, policy in runs:
+        await db.execute("INSERT INTO runtime_runs (id, owner_user_id, worker_id, request_id, status, policy) "
+                         "VALUES ($1, $2, $3, $1, $4, $5::jsonb)", run_id, user_id, worker, status, policy)
 
 
 def signed(body: bytes, *, secret: bytes = SECRET, key_id: str = KEY_ID, timestamp: int | None = None,
@@ -36,12 +42,10 @@ def request(run_id: str, user_id: str, provider: str = "resend") -> bytes:
 async def setup(people, db: asyncpg.Connection):
     ada, bob = await people("ada@example.com"), await people("bob@example.com")
     assert (await ada.connect_resend(FULL_KEY)).status_code == 201
-    await db.execute(RUNS_DDL)
-    await db.execute("""INSERT INTO runtime_runs VALUES
-        ('run_ada', $1, 'running', '{"integrations": ["resend"]}'),
-        ('run_ada_nomail', $1, 'running', '{"integrations": []}'),
-        ('run_ada_done', $1, 'completed', '{"integrations": ["resend"]}'),
-        ('run_bob', $2, 'running', '{"integrations": ["resend"]}')""", ada.user_id, bob.user_id)
+    await add_runs(db, ada.user_id, ("run_ada", "running", '{"integrations": ["resend"]}'),
+                   ("run_ada_nomail", "running", '{"integrations": []}'),
+                   ("run_ada_done", "succeeded", '{"integrations": ["resend"]}'))
+    await add_runs(db, bob.user_id, ("run_bob", "running", '{"integrations": ["resend"]}'))
     return ada, bob
 
 
@@ -106,7 +110,7 @@ async def test_an_integration_the_policy_does_not_allow_and_a_finished_run_are_r
     assert (await post(server, body, signed(body))).status_code == 404
 
 
-async def test_without_the_runtimes_table_no_run_is_known(server, people, db) -> None:
+async def test_an_unknown_run_is_refused(server, people, db) -> None:
     ada = await people()
     body = request("run_ada", ada.user_id)
     response = await post(server, body, signed(body))
@@ -120,9 +124,7 @@ async def test_google_access_tokens_are_refreshed_before_expiry_and_the_refresh_
     fake_google.expires_in = 60  # inside the refresh margin: the next fetch must refresh
     ada = await people()
     assert (await ada.get(await authorize(ada))).status_code == 303
-    await db.execute(RUNS_DDL)
-    await db.execute("""INSERT INTO runtime_runs VALUES ('run_g', $1, 'running', '{"integrations": ["google"]}')""",
-                     ada.user_id)
+    await add_runs(db, ada.user_id, ("run_g", "running", '{"integrations": ["google"]}'))
     first_access = next(iter(fake_google.access))
     body = request("run_g", ada.user_id, "google")
     response = await post(server, body, signed(body))

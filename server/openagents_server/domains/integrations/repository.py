@@ -204,15 +204,3 @@ async def prune_nonces(conn: asyncpg.Connection | asyncpg.Pool, older_than_secon
 
 
 # Runtime runs (owned by the runtime domain; read only if its table exists)
-
-
-async def runs_table_exists(conn: asyncpg.Connection) -> bool:
-    return await conn.fetchval("SELECT to_regclass('runtime_runs') IS NOT NULL")
-
-
-async def run_scope(conn: asyncpg.Connection, run_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        """SELECT user_id, status,
-                  coalesce(ARRAY(SELECT jsonb_array_elements_text(coalesce(policy -> 'integrations', '[]'::jsonb))),
-                           '{}') AS integrations
-           FROM runtime_runs WHERE id = $1""", run_id)

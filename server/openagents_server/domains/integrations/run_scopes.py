@@ -1,9 +1,9 @@
 """Which person owns a run and which integrations its policy allows: the runtime's answer, behind an
 interface, so the secret fetch does not depend on how the runtime stores runs.
 
-The PostgreSQL implementation reads ``runtime_runs(id, user_id, status, policy jsonb)``, with the
-allowed providers in ``policy -> 'integrations'`` (a JSON array such as ``["resend"]``). Until the
-runtime's table exists, no run is known and every fetch is refused.
+The runtime implementation asks the runtime domain's service (``run_scope``): the run's owner, its
+status and the providers its policy allows (``policy -> 'integrations'``, a JSON array such as
+``["resend"]``, set by autopilots when they start a run).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Protocol
 
 import asyncpg
 
-from openagents_server.domains.integrations import repository
+from openagents_server.domains.runtime import service as runtime_service
 
 #: Runs in these states may not fetch secrets any more.
 FINISHED = frozenset({"completed", "succeeded", "failed", "canceled", "cancelled", "expired"})
@@ -37,9 +37,7 @@ class RunScopes(Protocol):
 
 class PostgresRunScopes:
     async def scope(self, conn: asyncpg.Connection, run_id: str) -> RunScope | None:
-        if not await repository.runs_table_exists(conn):
-            return None
-        row = await repository.run_scope(conn, run_id)
+        row = await runtime_service.run_scope(conn, run_id)
         if row is None:
             return None
         return RunScope(run_id, row["user_id"], frozenset(row["integrations"]), row["status"])

@@ -266,3 +266,12 @@ async def logged(conn: Conn, topic: str, idempotency_key: str) -> bool:
     """Whether the log already holds an event with this idempotency key."""
     return await conn.fetchval("SELECT 1 FROM khala_events WHERE topic = $1 AND idempotency_key = $2",
                                topic, idempotency_key) is not None
+
+
+async def run_scope(conn: asyncpg.Connection, run_id: str) -> asyncpg.Record | None:
+    """Who owns the run, its status, and the integrations its policy allows (the secret fetch's check)."""
+    return await conn.fetchrow(
+        """SELECT owner_user_id AS user_id, status,
+                  coalesce(ARRAY(SELECT jsonb_array_elements_text(coalesce(policy -> 'integrations', '[]'::jsonb))),
+                           '{}') AS integrations
+           FROM runtime_runs WHERE id = $1""", run_id)

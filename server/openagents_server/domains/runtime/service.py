@@ -454,3 +454,9 @@ async def thread_runs(conn: asyncpg.Connection | asyncpg.Pool, thread_id: str) -
 
 async def run_events(conn: asyncpg.Connection | asyncpg.Pool, run_id: str) -> list[log.Event]:
     return await _run_events(conn, run_id)
+
+
+async def run_scope(conn: asyncpg.Connection, run_id: str) -> asyncpg.Record | None:
+    """``user_id``, ``status`` and ``integrations`` (the providers its policy allows) of a run, for
+    other domains' checks (the integrations secret fetch); None when there is no such run."""
+    return await repo.run_scope(conn, run_id)

@@ -23,7 +23,7 @@ from openagents_server.domains.integrations.routes._deps import Kit
 from openagents_server.domains.integrations.schemas import ConnectResendForm, TestEmailForm
 from openagents_server.errors import DomainError, Invalid
 from openagents_server.openapi import ERRORS
-from openagents_server.responses import typed
+from openagents_server.responses import Data, typed
 
 PAGE = "/settings/integrations"
 MAX_BODY_BYTES = 16 * 1024
@@ -76,7 +76,8 @@ class IntegrationsWebController(Controller):
         return _back(notice="resend_connected")
 
     @delete("/resend", status_code=200, responses=ERRORS, summary="Disconnect Resend (cookie session + x-csrf-token)")
-    async def disconnect_resend(self, pool: DbPool, auth: Auth, integrations: Kit, request: Request[Any, Any, Any]) -> Response[Any]:
+    async def disconnect_resend(self, pool: DbPool, auth: Auth, integrations: Kit,
+                                request: Request[Any, Any, Any]) -> Response[Data[Disconnected]]:
         require_session(auth)
         return typed(Disconnected, await service.disconnect(pool, integrations, auth, "resend"))
 
@@ -119,6 +120,7 @@ class IntegrationsWebController(Controller):
         return _back(notice="google_connected")
 
     @delete("/google", status_code=200, responses=ERRORS, summary="Disconnect Google (cookie session + x-csrf-token)")
-    async def disconnect_google(self, pool: DbPool, auth: Auth, integrations: Kit, request: Request[Any, Any, Any]) -> Response[Any]:
+    async def disconnect_google(self, pool: DbPool, auth: Auth, integrations: Kit,
+                                request: Request[Any, Any, Any]) -> Response[Data[Disconnected]]:
         require_session(auth)
         return typed(Disconnected, await service.disconnect(pool, integrations, auth, "google"))
