@@ -8,7 +8,29 @@ when the user accepts the prompt, never in the middle of something else.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from urllib.parse import parse_qs, urlsplit
 
+from openagents_shell.core.account import (
+    AccountIntent,
+    Answered,
+    Call,
+    CooldownTick,
+    Goto,
+    Login,
+    LoginCode,
+    LoginEmail,
+    ProfileForm,
+    ProfileName,
+    ResendCode,
+    SaveProfile,
+    SendCode,
+    StartCooldown,
+    VerifyCode,
+    load_profile,
+    reduce_login,
+    reduce_profile,
+    safe_next,
+)
 from openagents_shell.routes import Route, match, normalize
 
 
@@ -37,6 +59,8 @@ class State:
     renderer: str = "canvas2d"
     device_dark: bool = False
     gallery: Gallery = Gallery()
+    login: Login = Login()
+    profile: ProfileForm = ProfileForm()
 
     @property
     def dark(self) -> bool:
@@ -104,7 +128,7 @@ class GalleryNotes:
 
 
 Intent = Navigate | PopState | HostChanged | AcceptUpdate | RendererChanged | SchemeChanged | GalleryEdit \
-    | GalleryName | GalleryNotes
+    | GalleryName | GalleryNotes | AccountIntent
 
 
 # ---- effects ----------------------------------------------------------------------------------
@@ -125,7 +149,32 @@ class Render:
     pass
 
 
-Effect = PushState | FullLoad | Render
+Effect = PushState | FullLoad | Render | Call | StartCooldown
+
+_LOGIN_INTENTS = (LoginEmail, LoginCode, SendCode, ResendCode, VerifyCode, CooldownTick)
+_PROFILE_INTENTS = (ProfileName, SaveProfile)
+
+
+def _entered(state: State, href: str) -> tuple[State, list[Effect]]:
+    """What a page needs when it is entered: the login's ``next``, the profile's data."""
+    if state.route.name == "login":
+        query = parse_qs(urlsplit(href).query)
+        return replace(state, login=Login(next=safe_next((query.get("next") or ["/"])[0]))), []
+    if state.route.name == "settings.profile":
+        return replace(state, profile=ProfileForm()), [load_profile(state.path)]
+    return state, []
+
+
+def _follow(state: State, effects: list[object]) -> tuple[State, list[Effect]]:
+    """Turn a sub-reducer's ``Goto`` into a navigation; keep the other effects."""
+    out: list[Effect] = []
+    for effect in effects:
+        if isinstance(effect, Goto):
+            state, more = reduce(state, Navigate(effect.href))
+            out.extend(more)
+        else:
+            out.append(effect)  # type: ignore[arg-type]
+    return state, out
 
 
 def initial_state(build_id: str, path: str, *, online: bool = True, update_ready: bool = False) -> State:
@@ -133,17 +182,34 @@ def initial_state(build_id: str, path: str, *, online: bool = True, update_ready
                  update_ready=update_ready)
 
 
+def boot(state: State, href: str) -> tuple[State, list[Effect]]:
+    """The effects of the page the document was loaded on (``href`` with its query)."""
+    return _entered(state, href)
+
+
 def reduce(state: State, intent: Intent) -> tuple[State, list[Effect]]:
     if isinstance(intent, Navigate):
         if state.update_ready:
             return state, [FullLoad(intent.href)]
         path = normalize(intent.href)
-        if path == state.path:
+        if path == state.path and "?" not in intent.href:
             return state, []
-        return replace(state, path=path, route=match(path)), [PushState(intent.href), Render()]
+        state, effects = _entered(replace(state, path=path, route=match(path)), intent.href)
+        return state, [PushState(intent.href), *effects, Render()]
     if isinstance(intent, PopState):
         path = normalize(intent.path)
-        return replace(state, path=path, route=match(path)), [Render()]
+        state, effects = _entered(replace(state, path=path, route=match(path)), intent.path)
+        return state, [*effects, Render()]
+    if isinstance(intent, _LOGIN_INTENTS) or (isinstance(intent, Answered) and intent.tag in ("send_code", "verify")):
+        login, effects = reduce_login(state.login, intent)
+        state, out = _follow(replace(state, login=login), effects)
+        return state, [*out, Render()]
+    if isinstance(intent, _PROFILE_INTENTS) or (isinstance(intent, Answered) and intent.tag.startswith("profile_")):
+        form, effects = reduce_profile(state.profile, intent, state.path)
+        state, out = _follow(replace(state, profile=form), effects)
+        return state, [*out, Render()]
+    if isinstance(intent, Answered):
+        return state, []
     if isinstance(intent, HostChanged):
         new = replace(state, online=intent.online, update_ready=intent.update_ready)
         return new, ([Render()] if new != state else [])
