@@ -7,7 +7,7 @@ when the user accepts the prompt, never in the middle of something else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlsplit
 
 from openagents_shell.core.account import (
@@ -59,8 +59,8 @@ class State:
     renderer: str = "canvas2d"
     device_dark: bool = False
     gallery: Gallery = Gallery()
-    login: Login = Login()
-    profile: ProfileForm = ProfileForm()
+    login: Login = field(default_factory=Login)
+    profile: ProfileForm = field(default_factory=ProfileForm)
 
     @property
     def dark(self) -> bool:

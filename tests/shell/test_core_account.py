@@ -53,14 +53,14 @@ def test_replay_deep_link_sign_in_and_profile_edit() -> None:
         state, effects = reduce(state, intent)
         trace.append((state, effects))
 
-    (s0, e0), (s1, e1), _, (s3, e3), (s4, e4), _, (s6, e6), (s7, e7), (s8, _), (s9, e9), (s10, e10), _, \
-        (s12, e12), (s13, _) = trace
+    (s0, e0), (s1, e1), _, (s3, e3), (s4, e4), _, (_s6, e6), (s7, e7), (s8, _), (s9, _e9), (s10, e10), _, \
+        (_s12, e12), (s13, _) = trace
     assert s0.route.name == "settings.profile" and calls(e0) == [("profile_load", "GET", "/api/settings/profile")]
     assert s1.route.name == "login" and s1.login.next == "/settings/profile"
     assert PushState("/login?next=/settings/profile") in e1
     assert calls(e3) == [("send_code", "POST", "/api/auth/email")] and s3.login.busy
     assert s4.login.step == "code" and s4.login.challenge_id == "ch1" and StartCooldown(RESEND_COOLDOWN_S) in e4
-    verify = [e for e in e6 if isinstance(e, Call)][0]
+    verify = next(e for e in e6 if isinstance(e, Call))
     assert verify.payload == {"email": "ada@example.com", "code": "123456", "challenge_id": "ch1"}
     # signed in: straight back to the deep link, which loads its data
     assert s7.path == "/settings/profile" and PushState("/settings/profile") in e7
@@ -68,7 +68,7 @@ def test_replay_deep_link_sign_in_and_profile_edit() -> None:
     assert s8.profile.loaded and s8.profile.name == "Ada"
     assert s10.profile.error == "Enter your name." and calls(e10) == []  # empty name: at the field, no request
     assert s9.profile.error is None
-    save = [e for e in e12 if isinstance(e, Call)][0]
+    save = next(e for e in e12 if isinstance(e, Call))
     assert save.payload == {"name": "Grace"} and save.scope == "/settings/profile"
     assert s13.profile.name == "Grace" and s13.profile.notice == "Saved." and not s13.profile.busy
     assert all(Render() in effects for _s, effects in trace[2:])
