@@ -38,7 +38,7 @@ def test_deep_link_sign_in_comes_back_without_reload_and_profile_edit_persists(
 
     page.get_by_label("Code").fill("000000")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text(re.compile("code", re.I)).first).to_be_visible()
+    expect(page.get_by_text(re.compile("code", re.IGNORECASE)).first).to_be_visible()
 
     with ThreadPoolExecutor(1) as pool:  # pytest-asyncio's loop runs in this thread
         code = pool.submit(asyncio.run, pending_code(server.database_url, EMAIL)).result()
