@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlsplit
 
 from openagents_shell.core.account import (
+    GATED,
     AccountIntent,
     Answered,
     Call,
@@ -27,6 +28,7 @@ from openagents_shell.core.account import (
     StartCooldown,
     VerifyCode,
     load_profile,
+    login_href,
     reduce_login,
     reduce_profile,
     safe_next,
@@ -59,6 +61,7 @@ class State:
     renderer: str = "canvas2d"
     device_dark: bool = False
     gallery: Gallery = Gallery()
+    signed_in: bool = False  # a hint: the readable CSRF cookie exists (the server still decides)
     login: Login = field(default_factory=Login)
     profile: ProfileForm = field(default_factory=ProfileForm)
 
@@ -160,6 +163,9 @@ def _entered(state: State, href: str) -> tuple[State, list[Effect]]:
     if state.route.name == "login":
         query = parse_qs(urlsplit(href).query)
         return replace(state, login=Login(next=safe_next((query.get("next") or ["/"])[0]))), []
+    if state.route.name in GATED and not state.signed_in:
+        # signed out for sure (no session cookie): to sign-in at once, no request that would answer 401
+        return _follow(state, [Goto(login_href(state.path))])
     if state.route.name == "settings.profile":
         return replace(state, profile=ProfileForm()), [load_profile(state.path)]
     return state, []
@@ -177,9 +183,10 @@ def _follow(state: State, effects: list[object]) -> tuple[State, list[Effect]]:
     return state, out
 
 
-def initial_state(build_id: str, path: str, *, online: bool = True, update_ready: bool = False) -> State:
+def initial_state(build_id: str, path: str, *, online: bool = True, update_ready: bool = False,
+                  signed_in: bool = False) -> State:
     return State(build_id=build_id, path=normalize(path), route=match(path), online=online,
-                 update_ready=update_ready)
+                 update_ready=update_ready, signed_in=signed_in)
 
 
 def boot(state: State, href: str) -> tuple[State, list[Effect]]:
@@ -202,11 +209,13 @@ def reduce(state: State, intent: Intent) -> tuple[State, list[Effect]]:
         return state, [*effects, Render()]
     if isinstance(intent, _LOGIN_INTENTS) or (isinstance(intent, Answered) and intent.tag in ("send_code", "verify")):
         login, effects = reduce_login(state.login, intent)
-        state, out = _follow(replace(state, login=login), effects)
+        verified = isinstance(intent, Answered) and intent.tag == "verify" and type(intent.outcome).__name__ == "Ok"
+        state, out = _follow(replace(state, login=login, signed_in=state.signed_in or verified), effects)
         return state, [*out, Render()]
     if isinstance(intent, _PROFILE_INTENTS) or (isinstance(intent, Answered) and intent.tag.startswith("profile_")):
         form, effects = reduce_profile(state.profile, intent, state.path)
-        state, out = _follow(replace(state, profile=form), effects)
+        signed_out = isinstance(intent, Answered) and type(intent.outcome).__name__ == "SignInNeeded"
+        state, out = _follow(replace(state, profile=form, signed_in=state.signed_in and not signed_out), effects)
         return state, [*out, Render()]
     if isinstance(intent, Answered):
         return state, []

@@ -30,6 +30,7 @@ from openagents_shell.app import (
 from openagents_shell.core.account import Answered, Call, CooldownTick, StartCooldown
 from openagents_shell.core.runner import EffectRunner
 from openagents_shell.host.canvas import JsCanvas2D, JsMeasure
+from openagents_shell.host.cookies import CSRF_COOKIES, JsCookies
 from openagents_shell.host.dom import JsDom
 from openagents_shell.host.history import JsHistory
 from openagents_shell.host.timers import JsTimers
@@ -52,7 +53,8 @@ class Runtime:
         self.window = JsWindow()
         self.history = JsHistory()
         self.state: State = initial_state(str(host.buildId), self.history.path(), online=bool(host.isOnline()),
-                                          update_ready=bool(host.updateReady()))
+                                          update_ready=bool(host.updateReady()),
+                                          signed_in=any(JsCookies().get(n) for n in CSRF_COOKIES))
         self.state, _ = reduce(self.state, SchemeChanged(self.window.prefers_dark()))
         self.effects = EffectRunner(self.dispatch)
         self.effects.navigated(self.state.path)
@@ -104,7 +106,7 @@ class Runtime:
                 await asyncio.sleep(0.01)
             await self.host.packagesReady()
             from openagents_shell.api.client import ApiClient
-            from openagents_shell.host.fetch import JsClock, JsCookies, JsFetch
+            from openagents_shell.host.fetch import JsClock, JsFetch
 
             self._api = ApiClient(JsFetch(), JsCookies(), JsClock())
         return self._api

@@ -30,8 +30,14 @@ def calls(effects: list[object]) -> list[tuple[str, str, str]]:
     return [(e.tag, e.method, e.path) for e in effects if isinstance(e, Call)]
 
 
+def test_signed_out_deep_link_goes_to_sign_in_without_a_request() -> None:
+    state, effects = boot(initial_state("b1", "/settings/profile"), "/settings/profile")
+    assert state.route.name == "login" and state.login.next == "/settings/profile"
+    assert PushState("/login?next=/settings/profile") in effects and calls(effects) == []
+
+
 def test_replay_deep_link_sign_in_and_profile_edit() -> None:
-    state = initial_state("b1", "/")
+    state = initial_state("b1", "/", signed_in=True)  # a cookie left over from an expired session
     recorded = [
         Navigate("/settings/profile"),
         Answered("profile_load", SignInNeeded("/settings/profile")),
@@ -56,14 +62,14 @@ def test_replay_deep_link_sign_in_and_profile_edit() -> None:
     (s0, e0), (s1, e1), _, (s3, e3), (s4, e4), _, (_s6, e6), (s7, e7), (s8, _), (s9, _e9), (s10, e10), _, \
         (_s12, e12), (s13, _) = trace
     assert s0.route.name == "settings.profile" and calls(e0) == [("profile_load", "GET", "/api/settings/profile")]
-    assert s1.route.name == "login" and s1.login.next == "/settings/profile"
+    assert s1.route.name == "login" and s1.login.next == "/settings/profile" and not s1.signed_in
     assert PushState("/login?next=/settings/profile") in e1
     assert calls(e3) == [("send_code", "POST", "/api/auth/email")] and s3.login.busy
     assert s4.login.step == "code" and s4.login.challenge_id == "ch1" and StartCooldown(RESEND_COOLDOWN_S) in e4
     verify = next(e for e in e6 if isinstance(e, Call))
     assert verify.payload == {"email": "ada@example.com", "code": "123456", "challenge_id": "ch1"}
     # signed in: straight back to the deep link, which loads its data
-    assert s7.path == "/settings/profile" and PushState("/settings/profile") in e7
+    assert s7.path == "/settings/profile" and PushState("/settings/profile") in e7 and s7.signed_in
     assert calls(e7) == [("profile_load", "GET", "/api/settings/profile")]
     assert s8.profile.loaded and s8.profile.name == "Ada"
     assert s10.profile.error == "Enter your name." and calls(e10) == []  # empty name: at the field, no request

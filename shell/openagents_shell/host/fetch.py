@@ -1,4 +1,4 @@
-"""``fetch`` over Pyodide's ``js.fetch`` (same-origin credentials), the page's cookies and a clock.
+"""``fetch`` over Pyodide's ``js.fetch`` (same-origin credentials) and a clock (sleep, random, ids).
 
 Imported after the first frame (the API client needs msgspec, loaded then), never at boot.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from js import Object, Uint8Array, crypto, document, fetch  # type: ignore[import-not-found]
+from js import Object, Uint8Array, crypto, fetch  # type: ignore[import-not-found]
 from pyodide.ffi import JsException, to_js  # type: ignore[import-not-found]
 
 from openagents_shell.host.base import HttpResponse, NetworkError
@@ -28,15 +28,6 @@ class JsFetch:
         for pair in response.headers.entries():
             names[str(pair[0]).lower()] = str(pair[1])
         return HttpResponse(int(response.status), names, bytes(data.to_py()))
-
-
-class JsCookies:
-    def get(self, name: str) -> str | None:
-        for part in str(document.cookie).split(";"):
-            key, _, value = part.strip().partition("=")
-            if key == name:
-                return value
-        return None
 
 
 class JsClock:
