@@ -34,11 +34,11 @@ PROGRESS_PROBE = """(() => {
 def test_cold_load_shows_progress_at_once_then_the_shell_with_no_request_leaving_loopback(
         server: LiveServer, bundles: BuiltBundles, page: Page, guard: Guard) -> None:
     page.add_init_script(PROGRESS_PROBE)
-    response = page.goto(server.url + "/settings/profile", wait_until="commit")
+    response = page.goto(server.url + "/workers", wait_until="commit")
     assert response is not None and response.status == 200
     shell = wait_booted(page)
-    assert shell == {"build": bundles.b, "route": "settings.profile", "path": "/settings/profile", "online": "1"}
-    assert page.locator("#oa-title").inner_text() == "Profile settings"
+    assert shell == {"build": bundles.b, "route": "workers", "path": "/workers", "online": "1"}
+    assert page.locator("#oa-title").inner_text() == "Workers"
     paint = page.evaluate("() => Object.fromEntries(performance.getEntriesByType('paint').map(e => [e.name, e.startTime]))")
     wasm_start = page.evaluate("() => performance.getEntriesByType('resource')"
                                ".find(r => r.name.endsWith('pyodide.asm.wasm')).startTime")
@@ -80,7 +80,7 @@ def test_a_cold_load_paints_the_progress_bar_within_200_ms(server: LiveServer, b
         # A visitor's tab is open before they follow a link: starting the tab's own renderer is not
         # part of the page's load (navigating at once measured 216–296 ms here, after a pause 160–184).
         time.sleep(0.5)
-        page.goto(server.url + "/settings/profile", wait_until="commit")
+        page.goto(server.url + "/workers", wait_until="commit")
         wait_js(page, "performance.getEntriesByName('first-contentful-paint').length > 0", 10_000)
         fcp, bar = page.evaluate("""() => [performance.getEntriesByName('first-contentful-paint')[0].startTime,
                                            document.getElementById('oa-progress').getBoundingClientRect().width > 0]""")
@@ -102,7 +102,7 @@ def test_a_dark_mode_device_gets_the_dark_skeleton_and_shell(server: LiveServer,
         ctx = browser.new_context(color_scheme=scheme)
         guard.attach(ctx)
         page = ctx.new_page()
-        page.goto(server.url + "/settings/profile", wait_until="commit")
+        page.goto(server.url + "/workers", wait_until="commit")
         wait_js(page, "document.getElementById('oa-progress') !== null", 10_000)
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") == background
         assert (page.evaluate(canvas) == "rgb(255, 255, 255)") == (scheme == "light")
@@ -322,7 +322,7 @@ def test_a_skew_whose_update_check_found_nothing_is_checked_again_later(
 def test_offline_reload_renders_the_shell_from_the_service_worker(
         server: LiveServer, bundles: BuiltBundles, persistent: Callable[[], BrowserContext], guard: Guard) -> None:
     page = persistent().new_page()
-    page.goto(server.url + "/settings/profile")
+    page.goto(server.url + "/workers")
     assert wait_booted(page)["online"] == "1"
     _wait_controlled(page, bundles.b)
     # A controlled navigation races the network against the worker (static route): the server answers.
@@ -334,7 +334,7 @@ def test_offline_reload_renders_the_shell_from_the_service_worker(
     page.reload()
     shell = wait_booted(page)
     assert page.evaluate(NAVIGATION_SOURCE)[1] == "fetch-event"  # the worker's cached shell
-    assert shell["build"] == bundles.b and shell["route"] == "settings.profile"
+    assert shell["build"] == bundles.b and shell["route"] == "workers"
     assert shell["online"] == "0"
     assert "Offline" in page.locator("#oa-offline").inner_text()
     page.get_by_role("link", name="Feed").click()  # still navigates offline
@@ -354,9 +354,9 @@ def test_after_a_browser_restart_with_the_server_down_the_shell_still_opens(
     server.stop()
     guard.allow(r"ERR_CONNECTION_REFUSED|Failed to load resource|Failed to fetch")
     page = persistent().new_page()
-    page.goto(server.url + "/settings/profile")
+    page.goto(server.url + "/workers")
     shell = wait_booted(page)
-    assert (shell["build"], shell["route"], shell["online"]) == (bundles.b, "settings.profile", "0")
+    assert (shell["build"], shell["route"], shell["online"]) == (bundles.b, "workers", "0")
     assert page.evaluate(NAVIGATION_SOURCE)[1] == "fetch-event"
 
 
@@ -401,7 +401,7 @@ def test_a_proxy_answering_for_a_dead_backend_gets_the_cached_shell(
     the service worker serves the cached shell for each, and the shell says it is offline."""
     with GatewayProxy(server.url) as proxy:
         page = persistent().new_page()
-        page.goto(proxy.url + "/settings/profile")
+        page.goto(proxy.url + "/workers")
         assert wait_booted(page)["online"] == "1"
         _wait_controlled(page, bundles.b)
         guard.allow(r"status of 50[234]|Failed to load resource|bad HTTP response code")
@@ -409,7 +409,7 @@ def test_a_proxy_answering_for_a_dead_backend_gets_the_cached_shell(
             proxy.failing = status
             page.reload()
             shell = wait_booted(page)
-            assert (shell["build"], shell["route"], shell["online"]) == (bundles.b, "settings.profile", "0"), status
+            assert (shell["build"], shell["route"], shell["online"]) == (bundles.b, "workers", "0"), status
             assert "Offline" in page.locator("#oa-offline").inner_text()
         proxy.failing = None  # the backend is back: the next load is served and online again
         page.reload()
@@ -440,7 +440,7 @@ def test_when_boot_js_never_arrives_the_skeleton_says_so_and_offers_a_retry(serv
     guard.allow(r"Failed to load resource")
     context.route("**/assets/boot-*.js", lambda route: route.abort())
     page = context.new_page()
-    page.goto(server.url + "/settings/profile")
+    page.goto(server.url + "/workers")
     stall = "getComputedStyle(document.querySelector('.oa-stall')).contentVisibility"
     assert page.locator("#oa-progress").is_visible() and page.locator(".oa-skel").is_visible()
     assert page.get_by_role("img", name="OpenAgents").is_visible()  # the wordmark, as outlines
@@ -457,7 +457,7 @@ def test_when_boot_js_never_arrives_the_skeleton_says_so_and_offers_a_retry(serv
 
     context.unroute("**/assets/boot-*.js")
     page.get_by_role("link", name="Retry").click()
-    assert wait_booted(page)["route"] == "settings.profile"
+    assert wait_booted(page)["route"] == "workers"
 
 
 def test_an_api_call_from_a_client_below_the_minimum_build_reloads_into_the_current_bundle(

@@ -65,10 +65,10 @@ def test_the_shell_is_found_by_role_and_navigates_without_reloading(server: Live
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Home")).to_have_attribute("aria-current", "page")
     page.evaluate("window.__sameDocument = true")
-    nav.get_by_role("link", name="Settings").click()
-    expect(page.get_by_role("heading", level=1, name="Profile settings")).to_be_visible()
-    assert page.evaluate("window.__sameDocument") is True and page.url.endswith("/settings/profile")
-    expect(page).to_have_title("Profile settings · OpenAgents")
+    nav.get_by_role("link", name="Workers").click()
+    expect(page.get_by_role("heading", level=1, name="Workers")).to_be_visible()
+    assert page.evaluate("window.__sameDocument") is True and page.url.endswith("/workers")
+    expect(page).to_have_title("Workers · OpenAgents")
     # The canvas drew the page: a Canvas2D frame is not one flat colour; WebGPU drew its display list
     # (its pixels are compared with Canvas2D's in test_shell_webgpu.py).
     if gpu:

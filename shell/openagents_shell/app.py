@@ -7,8 +7,32 @@ when the user accepts the prompt, never in the middle of something else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from urllib.parse import parse_qs, urlsplit
 
+from openagents_shell.core.account import (
+    GATED,
+    AccountIntent,
+    Answered,
+    Call,
+    CooldownTick,
+    Goto,
+    Login,
+    LoginCode,
+    LoginEmail,
+    ProfileForm,
+    ProfileName,
+    ResendCode,
+    SaveProfile,
+    SendCode,
+    StartCooldown,
+    VerifyCode,
+    load_profile,
+    login_href,
+    reduce_login,
+    reduce_profile,
+    safe_next,
+)
 from openagents_shell.routes import Route, match, normalize
 
 
@@ -37,6 +61,9 @@ class State:
     renderer: str = "canvas2d"
     device_dark: bool = False
     gallery: Gallery = Gallery()
+    signed_in: bool = False  # a hint: the readable CSRF cookie exists (the server still decides)
+    login: Login = field(default_factory=Login)
+    profile: ProfileForm = field(default_factory=ProfileForm)
 
     @property
     def dark(self) -> bool:
@@ -104,7 +131,7 @@ class GalleryNotes:
 
 
 Intent = Navigate | PopState | HostChanged | AcceptUpdate | RendererChanged | SchemeChanged | GalleryEdit \
-    | GalleryName | GalleryNotes
+    | GalleryName | GalleryNotes | AccountIntent
 
 
 # ---- effects ----------------------------------------------------------------------------------
@@ -125,12 +152,46 @@ class Render:
     pass
 
 
-Effect = PushState | FullLoad | Render
+Effect = PushState | FullLoad | Render | Call | StartCooldown
+
+_LOGIN_INTENTS = (LoginEmail, LoginCode, SendCode, ResendCode, VerifyCode, CooldownTick)
+_PROFILE_INTENTS = (ProfileName, SaveProfile)
 
 
-def initial_state(build_id: str, path: str, *, online: bool = True, update_ready: bool = False) -> State:
+def _entered(state: State, href: str) -> tuple[State, list[Effect]]:
+    """What a page needs when it is entered: the login's ``next``, the profile's data."""
+    if state.route.name == "login":
+        query = parse_qs(urlsplit(href).query)
+        return replace(state, login=Login(next=safe_next((query.get("next") or ["/"])[0]))), []
+    if state.route.name in GATED and not state.signed_in:
+        # signed out for sure (no session cookie): to sign-in at once, no request that would answer 401
+        return _follow(state, [Goto(login_href(state.path))])
+    if state.route.name == "settings.profile":
+        return replace(state, profile=ProfileForm()), [load_profile(state.path)]
+    return state, []
+
+
+def _follow(state: State, effects: list[object]) -> tuple[State, list[Effect]]:
+    """Turn a sub-reducer's ``Goto`` into a navigation; keep the other effects."""
+    out: list[Effect] = []
+    for effect in effects:
+        if isinstance(effect, Goto):
+            state, more = reduce(state, Navigate(effect.href))
+            out.extend(more)
+        else:
+            out.append(effect)  # type: ignore[arg-type]
+    return state, out
+
+
+def initial_state(build_id: str, path: str, *, online: bool = True, update_ready: bool = False,
+                  signed_in: bool = False) -> State:
     return State(build_id=build_id, path=normalize(path), route=match(path), online=online,
-                 update_ready=update_ready)
+                 update_ready=update_ready, signed_in=signed_in)
+
+
+def boot(state: State, href: str) -> tuple[State, list[Effect]]:
+    """The effects of the page the document was loaded on (``href`` with its query)."""
+    return _entered(state, href)
 
 
 def reduce(state: State, intent: Intent) -> tuple[State, list[Effect]]:
@@ -138,12 +199,26 @@ def reduce(state: State, intent: Intent) -> tuple[State, list[Effect]]:
         if state.update_ready:
             return state, [FullLoad(intent.href)]
         path = normalize(intent.href)
-        if path == state.path:
+        if path == state.path and "?" not in intent.href:
             return state, []
-        return replace(state, path=path, route=match(path)), [PushState(intent.href), Render()]
+        state, effects = _entered(replace(state, path=path, route=match(path)), intent.href)
+        return state, [PushState(intent.href), *effects, Render()]
     if isinstance(intent, PopState):
         path = normalize(intent.path)
-        return replace(state, path=path, route=match(path)), [Render()]
+        state, effects = _entered(replace(state, path=path, route=match(path)), intent.path)
+        return state, [*effects, Render()]
+    if isinstance(intent, _LOGIN_INTENTS) or (isinstance(intent, Answered) and intent.tag in ("send_code", "verify")):
+        login, effects = reduce_login(state.login, intent)
+        verified = isinstance(intent, Answered) and intent.tag == "verify" and type(intent.outcome).__name__ == "Ok"
+        state, out = _follow(replace(state, login=login, signed_in=state.signed_in or verified), effects)
+        return state, [*out, Render()]
+    if isinstance(intent, _PROFILE_INTENTS) or (isinstance(intent, Answered) and intent.tag.startswith("profile_")):
+        form, effects = reduce_profile(state.profile, intent, state.path)
+        signed_out = isinstance(intent, Answered) and type(intent.outcome).__name__ == "SignInNeeded"
+        state, out = _follow(replace(state, profile=form, signed_in=state.signed_in and not signed_out), effects)
+        return state, [*out, Render()]
+    if isinstance(intent, Answered):
+        return state, []
     if isinstance(intent, HostChanged):
         new = replace(state, online=intent.online, update_ready=intent.update_ready)
         return new, ([Render()] if new != state else [])

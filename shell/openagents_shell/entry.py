@@ -23,10 +23,14 @@ from openagents_shell.app import (
     RendererChanged,
     SchemeChanged,
     State,
+    boot,
     initial_state,
     reduce,
 )
+from openagents_shell.core.account import Answered, Call, CooldownTick, StartCooldown
+from openagents_shell.core.runner import EffectRunner
 from openagents_shell.host.canvas import JsCanvas2D, JsMeasure
+from openagents_shell.host.cookies import CSRF_COOKIES, JsCookies
 from openagents_shell.host.dom import JsDom
 from openagents_shell.host.history import JsHistory
 from openagents_shell.host.timers import JsTimers
@@ -49,8 +53,12 @@ class Runtime:
         self.window = JsWindow()
         self.history = JsHistory()
         self.state: State = initial_state(str(host.buildId), self.history.path(), online=bool(host.isOnline()),
-                                          update_ready=bool(host.updateReady()))
+                                          update_ready=bool(host.updateReady()),
+                                          signed_in=any(JsCookies().get(n) for n in CSRF_COOKIES))
         self.state, _ = reduce(self.state, SchemeChanged(self.window.prefers_dark()))
+        self.effects = EffectRunner(self.dispatch)
+        self.effects.navigated(self.state.path)
+        self._api: Any = None
         rows = self.window.query("rows")
         if rows and rows.isdigit() and self.state.route.name == "debug":
             self.state, _ = reduce(self.state, GalleryEdit("rows", min(int(rows), 100_000)))
@@ -75,6 +83,7 @@ class Runtime:
 
     def dispatch(self, intent: Intent) -> None:
         self.state, effects = reduce(self.state, intent)
+        self.effects.navigated(self.state.path)  # a navigation cancels the old page's requests
         for effect in effects:
             self._run(effect)
 
@@ -85,6 +94,35 @@ class Runtime:
             self.host.applyUpdate(effect.href)
         elif isinstance(effect, Render):
             self.render()
+        elif isinstance(effect, Call):
+            self.effects.spawn(lambda: self._call(effect), scope=effect.scope)
+        elif isinstance(effect, StartCooldown):
+            self.effects.spawn(lambda: self._cooldown(effect.seconds), scope=self.state.path)
+
+    async def _client(self) -> Any:
+        """The API client, once boot.js has loaded msgspec (after the first frame)."""
+        if self._api is None:
+            while not hasattr(self.host, "packagesReady"):
+                await asyncio.sleep(0.01)
+            await self.host.packagesReady()
+            from openagents_shell.api.client import ApiClient
+            from openagents_shell.host.fetch import JsClock, JsFetch
+
+            self._api = ApiClient(JsFetch(), JsCookies(), JsClock())
+        return self._api
+
+    async def _call(self, call: Call) -> Answered:
+        api = await self._client()
+        from openagents_shell.api import types
+
+        response = {"challenge": types.ChallengeSent, "signed_in": types.SignedIn, "profile": types.Profile}
+        api.current_path = self.state.path
+        return Answered(call.tag, await api.request(call.method, call.path, response[call.response], call.payload))
+
+    async def _cooldown(self, seconds: int) -> None:
+        for _ in range(seconds):
+            await asyncio.sleep(1)
+            self.dispatch(CooldownTick())
 
     def render(self) -> None:
         s = self.state
@@ -95,6 +133,9 @@ class Runtime:
     def first_frame(self) -> None:
         self.dispatch(RendererChanged(self.surface.backend.name))
         self.surface.frame()  # synchronously: boot.js shows #oa-app right after start() returns
+        self.state, effects = boot(self.state, self.history.href())  # the page's requests, after the frame
+        for effect in effects:
+            self._run(effect)
         self.window.expose_fn("stats", self.debug_stats)
         self.window.expose_fn("buildMs", self.build_ms)
         self._gpu_task = asyncio.ensure_future(self.start_gpu())

@@ -54,3 +54,36 @@ class Canvas2D(Protocol):
 class Timers(Protocol):
     def request_frame(self, callback: Callable[[], None]) -> None: ...
     def now(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    """What a fetch answered: the status, the headers (lower-cased names) and the body bytes."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class NetworkError(Exception):
+    """The request never got an HTTP answer (offline, DNS, connection reset, CORS)."""
+
+
+class Fetch(Protocol):
+    """``fetch`` with ``credentials: "same-origin"``; raises :class:`NetworkError` when no answer came."""
+
+    async def fetch(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> HttpResponse: ...
+
+
+class Cookies(Protocol):
+    """The page's readable cookies (``document.cookie``): only the CSRF echo is read."""
+
+    def get(self, name: str) -> str | None: ...
+
+
+class Clock(Protocol):
+    """Waiting and randomness for retries and idempotency keys."""
+
+    async def sleep(self, seconds: float) -> None: ...
+    def random(self) -> float: ...
+    def token(self) -> str: ...

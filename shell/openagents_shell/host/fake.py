@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from openagents_shell.host.base import DomEvent
+from openagents_shell.host.base import DomEvent, HttpResponse, NetworkError
 
 
 @dataclass(eq=False)
@@ -154,3 +155,63 @@ class ManualTimers:
                 cb()
                 ran += 1
         return ran
+
+
+#: A scripted server route: (method, path, headers, body) -> response, or ``NetworkError`` to raise.
+Handler = Callable[[str, str, dict[str, str], bytes | None], HttpResponse | NetworkError]
+
+
+def json_response(status: int, payload: object, **headers: str) -> HttpResponse:
+    return HttpResponse(status, {"content-type": "application/json", **headers}, json.dumps(payload).encode())
+
+
+@dataclass
+class FakeFetch:
+    """Answers from a queue per (method, path) or a handler; records every request it saw."""
+
+    handler: Handler | None = None
+    queued: dict[tuple[str, str], list[HttpResponse | NetworkError]] = field(default_factory=dict)
+    seen: list[tuple[str, str, dict[str, str], bytes | None]] = field(default_factory=list)
+
+    def queue(self, method: str, path: str, *answers: HttpResponse | NetworkError) -> None:
+        self.queued.setdefault((method, path), []).extend(answers)
+
+    async def fetch(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> HttpResponse:
+        self.seen.append((method, url, dict(headers), body))
+        answers = self.queued.get((method, url))
+        answer = answers.pop(0) if answers else (
+            self.handler(method, url, headers, body) if self.handler else json_response(
+                404, {"message": "Not found", "error": {"code": "not_found", "message": "Not found"}}))
+        if isinstance(answer, NetworkError):
+            raise answer
+        return answer
+
+
+@dataclass
+class FakeCookies:
+    jar: dict[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> str | None:
+        return self.jar.get(name)
+
+
+@dataclass
+class FakeClock:
+    """Sleeps return at once and are recorded; randomness is fixed; tokens count up."""
+
+    slept: list[float] = field(default_factory=list)
+    fixed_random: float = 0.5
+    on_sleep: Callable[[float], Awaitable[None]] | None = None
+    _n: int = 0
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        if self.on_sleep is not None:
+            await self.on_sleep(seconds)
+
+    def random(self) -> float:
+        return self.fixed_random
+
+    def token(self) -> str:
+        self._n += 1
+        return f"key-{self._n}"

@@ -16,6 +16,10 @@ class JsHistory:
     def path(self) -> str:
         return str(location.pathname)
 
+    def href(self) -> str:
+        """The path with its query (``/login?next=…``)."""
+        return str(location.pathname) + str(location.search)
+
     def push(self, href: str) -> None:
         history.pushState(None, "", href)
 

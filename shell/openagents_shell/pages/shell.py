@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openagents_shell.app import NAV_LINKS, AcceptUpdate, State
-from openagents_shell.pages import debug
+from openagents_shell.pages import account, debug
 from openagents_shell.ui.components import (
     SMALL,
     banner,
@@ -58,6 +58,10 @@ def _body(state: State) -> Element | None:
         return empty_state("Nothing here", f"There is no page at {state.path}.", link("Go to Home", "/"))
     if state.route.name == "debug":
         return debug.view(state)
+    if state.route.name == "login":
+        return account.login(state)
+    if state.route.name == "settings.profile":
+        return account.profile(state)
     return None
 
 

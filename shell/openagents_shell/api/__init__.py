@@ -1,0 +1,1 @@
+"""The typed API client (msgspec): loaded after the first frame, never at boot."""

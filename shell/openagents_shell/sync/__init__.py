@@ -1,0 +1,1 @@
+"""The Khala client: a pure protocol state machine over ``openagents_proto.sync`` (no socket here)."""
