@@ -102,7 +102,9 @@ class RequestIdMiddleware:
                 headers.append((b"x-request-id", raw_id))
                 extra = state.get(RESPONSE_HEADERS_KEY)
                 if extra:
-                    headers.extend(extra)
+                    # A header the response already carries keeps its own value (never sent twice).
+                    present = {name.lower() for name, _ in headers}
+                    headers.extend(item for item in extra if item[0] not in present)
                 message = {**message, "headers": headers}
             await send(message)
 

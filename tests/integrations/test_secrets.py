@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import secrets
 import subprocess
 from pathlib import Path
 
@@ -80,14 +81,15 @@ async def test_rotation_re_encrypts_onto_the_new_key_and_old_keys_stay_readable_
 
 
 def test_production_refuses_missing_or_weak_integration_secrets() -> None:
-    base = {"OPENAGENTS_ENV": "production", "OPENAGENTS_SYNC_TOKEN_SECRET": "s" * 40,
-            "OPENAGENTS_SESSION_SECRET": "t" * 40, "OPENAGENTS_INTERNAL_API_KEY": "u" * 40}
+    base = {"OPENAGENTS_ENV": "production", "OPENAGENTS_SYNC_TOKEN_SECRET": secrets.token_urlsafe(32),
+            "OPENAGENTS_SESSION_SECRET": secrets.token_urlsafe(32),
+            "OPENAGENTS_INTERNAL_API_KEY": secrets.token_urlsafe(32)}
     with pytest.raises(SettingsError, match="INTEGRATIONS_ENCRYPTION_KEYS must be set in production.*os.urandom"):
         load_settings(base)
     keys = {**base, "OPENAGENTS_INTEGRATIONS_ENCRYPTION_KEYS": f"k1:{NEW_KEY}"}
     with pytest.raises(SettingsError, match="INTEGRATIONS_INTERNAL_KEYS must be set"):
         load_settings(keys)
-    internal = {**keys, "OPENAGENTS_INTEGRATIONS_INTERNAL_KEYS": "rt1:" + "r" * 40}
+    internal = {**keys, "OPENAGENTS_INTEGRATIONS_INTERNAL_KEYS": "rt1:" + secrets.token_urlsafe(32)}
     with pytest.raises(SettingsError, match="RESEND_WEBHOOK_SECRETS must be set"):
         load_settings(internal)
     with pytest.raises(SettingsError, match="has 5 bytes"):

@@ -165,8 +165,10 @@ async def test_the_stored_receipt_is_rebuilt_byte_for_byte_from_the_log(ada: Per
 async def test_a_worker_gets_sixty_requests_a_minute(ada: Person, db: asyncpg.Connection) -> None:
     worker = await ada.worker()
     assert (await ada.request(worker, "r1", "thread/list")).status_code == 202
-    # 58 more in this minute's window (written directly: 58 requests could straddle a window edge).
-    await db.execute("UPDATE rate_limit_counters SET hits = hits + 58 WHERE bucket = $1",
+    # 58 more of this minute's budget used, written directly (58 requests would take long enough to
+    # refill the bucket): the limit is a GCRA bucket whose theoretical arrival time is 1 s per request
+    # ahead of now, so 59 used requests put it 59 s ahead. The next two requests run well within 1 s.
+    await db.execute("UPDATE rate_limit_buckets SET tat = now() + make_interval(secs => 59) WHERE bucket = $1",
                      f"codex_worker_requests:{worker}")
     assert (await ada.request(worker, "r59", "thread/list")).status_code == 202  # the 60th
     limited = await ada.request(worker, "r60", "thread/list")
