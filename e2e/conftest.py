@@ -25,7 +25,14 @@ import pytest
 from openagents_server.db.embedded import EmbeddedPostgres
 from playwright.sync_api import BrowserContext, Page, Playwright
 
-from tests.conftest import _with_database, _worker_suffix, database_url, live_server, make_database, template_dsn  # noqa: F401
+from tests.conftest import (  # noqa: F401
+    _with_database,
+    _worker_suffix,
+    database_url,
+    live_server,
+    make_database,
+    template_dsn,
+)
 from tests.support.bundles import REPO, BuiltBundles, build_test_bundles
 from tests.support.servers import LiveServer
 

@@ -40,6 +40,9 @@ ERRORS = {
     401: _spec("unauthorized (sign in or refresh) or reauth_required (session over: sign in again)"),
     403: _spec("forbidden: csrf_failed, cross_site_request, session_required, missing_ability, …"),
     413: _spec("payload_too_large: bodies are limited to 16 KiB"),
+    404: _spec("not_found: no such resource, or one the caller may not see"),
+    409: _spec("conflict: the resource's state does not allow it (the code names the rule)"),
     422: _spec("invalid_request with field errors, invalid_code, code_expired, invalid_scope …"),
     429: _spec("rate_limited; Retry-After says when to try again"),
+    503: _spec("service_unavailable: a dependency is down; Retry-After when known"),
 }

@@ -10,6 +10,7 @@ import httpx
 from openagents_server.settings import PRODUCTION_SECRETS
 
 from tests.security.conftest import code_for, signed_in_live
+from tests.support.production import production_environment
 
 
 def _assert_private(response: httpx.Response) -> None:
@@ -65,6 +66,7 @@ def test_options_lists_every_method_of_a_path(server) -> None:
 
 def test_hsts_on_an_https_production_instance(live_server) -> None:
     env = {f"OPENAGENTS_{name.upper()}": secrets.token_urlsafe(32) for name in PRODUCTION_SECRETS}
+    env |= production_environment()
     env |= {"OPENAGENTS_ENV": "production", "OPENAGENTS_PUBLIC_ORIGIN": "https://openagents.example"}
     server = live_server(env=env)
     with httpx.Client(base_url=server.url) as http:

@@ -7,9 +7,12 @@ import secrets
 import pytest
 from openagents_server.settings import PRODUCTION_SECRETS, SettingsError, load_settings, secret_bits
 
+from tests.support.production import production_environment
+
 
 def _strong() -> dict[str, str]:
-    return {f"OPENAGENTS_{name.upper()}": secrets.token_urlsafe(32) for name in PRODUCTION_SECRETS}
+    return {**{f"OPENAGENTS_{name.upper()}": secrets.token_urlsafe(32) for name in PRODUCTION_SECRETS},
+            **production_environment()}
 
 
 def test_a_production_server_with_a_one_letter_secret_does_not_start(live_server) -> None:

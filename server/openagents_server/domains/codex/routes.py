@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Response, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from msgspec import structs
 
@@ -43,7 +44,9 @@ class CodexWorkersController(Controller):
         require(ABILITY, auth)
         return typed(WorkerList, {"workers": await runtime.list_workers(pool, auth)})
 
-    @post("/", status_code=201, responses=ERRORS, summary="Register a worker (or register a stopped one again)")
+    @post("/", status_code=201, summary="Register a worker (or register a stopped one again)",
+          responses={**ERRORS, 200: ResponseSpec(Data[WorkerCreated], generate_examples=False,
+                                                 description="already registered: idempotent_replay is true")})
     async def create_worker(self, pool: DbPool, auth: Auth, data: JSONBody[CreateWorkerRequest]) -> Response[Data[WorkerCreated]]:
         require(ABILITY, auth)
         worker, replay = await runtime.create_worker(pool, auth, worker_id=data.worker_id, adapter=data.adapter,
