@@ -18,29 +18,7 @@ import asyncio
 import statistics
 
 import asyncpg
-import httpx
-from _support import bench_database, granian, wrk
-
-
-def sign_in(url: str, dsn: str) -> str:
-    """A real sign-in through the local provider; returns the access token."""
-    email = "bench@example.com"
-    with httpx.Client(base_url=url) as http:
-        challenge = http.post("/api/auth/email", json={"email": email}).json()["data"]["challenge_id"]
-
-        async def code() -> str:
-            conn = await asyncpg.connect(dsn)
-            try:
-                return await conn.fetchval("SELECT local_code FROM auth_challenges WHERE id = $1", challenge)
-            finally:
-                await conn.close()
-
-        verified = http.post("/api/auth/verify", json={"email": email, "code": asyncio.run(code()),
-                                                       "challenge_id": challenge, "device_id": "bench:1"})
-        verified.raise_for_status()
-        token = verified.json()["data"]["session"]["access_token"]
-        assert http.get("/api/me", headers={"authorization": f"Bearer {token}"}).status_code == 200
-        return token
+from _support import bench_database, granian, server_cpu_seconds, sign_in, wrk
 
 
 def main() -> None:
@@ -51,6 +29,14 @@ def main() -> None:
     args = parser.parse_args()
 
     results: dict[str, list] = {"healthz": [], "me": [], "me_nocache": []}
+    cpu: dict[str, list[float]] = {"healthz": [], "me": [], "me_nocache": []}
+
+    def measured(name: str, server: str, path: str, headers: dict[str, str] | None = None) -> None:
+        before = server_cpu_seconds(server)
+        run = wrk(server + path, seconds=args.seconds, connections=args.connections, headers=headers)
+        results[name].append(run)
+        cpu[name].append((server_cpu_seconds(server) - before) / max(1, run.requests) * 1e6)
+
     with bench_database() as dsn:
         # Clean slate for the bench user (the private cluster persists across runs).
         async def reset() -> None:
@@ -72,11 +58,9 @@ def main() -> None:
             wrk(url + "/api/me", seconds=2, connections=args.connections, headers=auth)
             wrk(nocache_url + "/api/me", seconds=2, connections=args.connections, headers=auth)
             for _ in range(args.rounds):
-                results["healthz"].append(wrk(url + "/healthz", seconds=args.seconds, connections=args.connections))
-                results["me"].append(wrk(url + "/api/me", seconds=args.seconds, connections=args.connections,
-                                         headers=auth))
-                results["me_nocache"].append(wrk(nocache_url + "/api/me", seconds=args.seconds,
-                                                 connections=args.connections, headers=auth))
+                measured("healthz", url, "/healthz")
+                measured("me", url, "/api/me", auth)
+                measured("me_nocache", nocache_url, "/api/me", auth)
 
     def summary(name: str, label: str) -> tuple[float, float]:
         runs = results[name]
@@ -84,7 +68,7 @@ def main() -> None:
         p99 = statistics.median(r.p99_ms for r in runs)
         errors = sum(r.errors for r in runs)
         print(f"{label:>24}: {rps:10.0f} req/s   p50 {statistics.median(r.p50_ms for r in runs):6.2f} ms"
-              f"   p99 {p99:6.2f} ms   non-2xx/errors {errors}")
+              f"   p99 {p99:6.2f} ms   non-2xx/errors {errors}   server CPU {statistics.median(cpu[name]):6.1f} µs/req")
         return rps, p99
 
     print("per-credential ceiling on (lease batch 100; budget above wrk's rate, so no 429)")
@@ -93,6 +77,8 @@ def main() -> None:
     me_rps, me_p99 = summary("me", "GET /api/me (Bearer)")
     raw_rps, raw_p99 = summary("me_nocache", "GET /api/me (cache off)")
     print(f"ratio /api/me ÷ /healthz req/s: {me_rps / base_rps:.2f} (goal ≥ 0.60);  p99 ratio: {me_p99 / base_p99:.2f}")
+    print(f"server CPU per request, /healthz ÷ /api/me (steadier than req/s on a loaded machine): "
+          f"{statistics.median(cpu['healthz']) / statistics.median(cpu['me']):.2f}")
     print(f"  without the credential cache (every request reads PostgreSQL): {raw_rps / base_rps:.2f};"
           f"  p99 ratio: {raw_p99 / base_p99:.2f}")
 

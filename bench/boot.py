@@ -42,21 +42,14 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from openagents_build import BuildOptions, build_bundle
 from openagents_proto.bundle_manifest import Manifest
-from openagents_server.db.embedded import EmbeddedPostgres
-from openagents_server.db.migrate import apply_migrations
 
-from tests.support.servers import LiveServer, free_port
+from bench._support import CHROMIUM, chromium_args, shell_server
+from tests.support.servers import free_port
 
-CHROMIUM = "/usr/bin/chromium"
 #: Another site on loopback (an IP is its own site): the page a visitor comes from.
 ELSEWHERE_HOST = "127.0.0.2"
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-    f"--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1, EXCLUDE {ELSEWHERE_HOST}",
-]
+CHROMIUM_ARGS = chromium_args(ELSEWHERE_HOST)
 #: How long a browser (and then its tab) is up before the measured navigation.
 SETTLE_S = 1.0
 WORK = REPO / "var" / "bench"
@@ -256,6 +249,7 @@ def one_load(ctx: Any, url: str, proxy: Proxy, settle_s: float, came_from: str |
                 fp: paint['first-paint'] ?? paint['first-contentful-paint'] ?? null,
                 paints: paint, ttfb: nav.responseStart ?? null, html_done: nav.responseEnd ?? null,
                 interactive: nav.domInteractive ?? null,
+                marks: Object.fromEntries(performance.getEntriesByType('mark').map(m => [m.name, m.startTime])),
                 // Which source answered the navigation under the worker's static route (Chromium 130+).
                 sw_source: nav.workerFinalSourceType || ''}; }""")
     for key in ("fp", "fcp"):
@@ -343,6 +337,22 @@ def report_boot(results: dict[str, Any]) -> None:
           f"{' · '.join(f'{l} {fp[l] - floor[l]:+.0f}' for l in LOADS)} ms"
           + (f"  (above 100 ms for any page here: {', '.join(l for l in LOADS if floor[l] > 100)})"
              if max(floor.values()) > 100 else ""))
+    print("where ours' boot goes (median ms between marks; adr/0306):")
+    steps = ("oa-boot-start", "pyodide-mjs-loaded", "snapshot-restored", "py-ready", "oa-shell-imported", "oa-runtime",
+             "app-ready")
+    for load in LOADS:
+        recs = [r for r in results["ours"][load] if "py-ready" in r.get("marks", {})]
+        if not recs:
+            continue
+        cells, prev = [], "navigation"
+        for step in steps:
+            have = [r for r in recs if step in r["marks"]]
+            if not have:
+                continue
+            base = [0.0 if prev == "navigation" else r["marks"].get(prev, 0.0) for r in have]
+            cells.append(f"{prev} → {step} {statistics.median(r['marks'][step] - b for r, b in zip(have, base)):.0f}")
+            prev = step
+        print(f"  {load:8s} " + " · ".join(cells))
     floor_sw = {l: median(results["floor-sw"][l], "fp") for l in LOADS}
     print(f"  the one-line page controlled by a minimal service worker (what offline support costs any page): "
           f"{' · '.join(f'{l} {v:.0f}' for l, v in floor_sw.items())} ms; ours above it: "
@@ -436,32 +446,9 @@ def main() -> None:
     a = ap.parse_args()
 
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
-    bundles = WORK / "bundles"
-    if bundles.exists():
-        shutil.rmtree(bundles)
-    result = build_bundle(BuildOptions(repo=REPO, bundles_dir=bundles))
-    manifest = result.manifest
-    print(f"bundle {manifest.build_id}")
-
-    cluster = EmbeddedPostgres(REPO / "var" / "bench-pg", database="postgres",
-                               server_settings={"fsync": "off", "synchronous_commit": "off"})
-    cluster.start()
-    server = None
-    try:
-        import asyncpg
-
-        async def fresh_db() -> str:
-            admin = await asyncpg.connect(cluster.dsn("postgres"))
-            await admin.execute('DROP DATABASE IF EXISTS "oa_bench" WITH (FORCE)')
-            await admin.execute('CREATE DATABASE "oa_bench"')
-            await admin.close()
-            conn = await asyncpg.connect(cluster.dsn("oa_bench"))
-            await apply_migrations(conn)
-            await conn.close()
-            return cluster.dsn("oa_bench")
-
-        dsn = asyncio.run(fresh_db())
-        server = LiveServer(dsn, env={"OPENAGENTS_BUNDLES_DIR": str(bundles)}).start()
+    with shell_server(WORK, "oa_bench") as (server, result):
+        manifest = result.manifest
+        print(f"bundle {manifest.build_id}")
         if not a.skip_boot:
             site = WORK / "baseline-site"
             shutil.rmtree(site, ignore_errors=True)
@@ -493,10 +480,6 @@ def main() -> None:
             (WORK / "boot-results.json").write_text(json.dumps(results, indent=1))
         if not a.skip_static:
             run_static(result.path, manifest, server.url, a.seconds)
-    finally:
-        if server:
-            server.stop()
-        cluster.stop(mode="immediate")
 
 
 if __name__ == "__main__":

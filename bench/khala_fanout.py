@@ -166,6 +166,12 @@ def _install_khala_adapter() -> None:
             cmd = granian_command(u.hostname, u.port, self.args.workers or 2)  # what `openagents serve` runs
             env = dict(os.environ, OPENAGENTS_DATABASE_URL=dsn, OPENAGENTS_LOG_LEVEL="warning",
                        OPENAGENTS_KHALA_MAX_CONNECTIONS_PER_USER="16", OPENAGENTS_DB_POOL_MAX="10")
+            if os.environ.get("KHALA_BENCH_METRICS") == "off":
+                env["OPENAGENTS_METRICS_ENABLED"] = "false"
+            else:  # what `openagents serve` does: every worker's metrics in one multiprocess directory
+                from openagents_server.metrics.multiproc import MULTIPROC_ENV, fresh_metrics_dir
+
+                env[MULTIPROC_ENV] = fresh_metrics_dir(SCRATCH / f"metrics-{u.port}")
             log_file = open(SCRATCH / "khala.log", "ab")  # noqa: SIM115 - handed to the child process
             print("spawn:", " ".join(cmd), flush=True)
             p = subprocess.Popen(cmd, cwd=HERE.parent, env=env, stdout=log_file, stderr=subprocess.STDOUT)
@@ -279,6 +285,8 @@ def main() -> None:
                          "limit), so a paced 240/s with jitter is refused in part")
     ap.add_argument("--step-duration", type=float, default=10.0)
     ap.add_argument("--skip-baselines", action="store_true")
+    ap.add_argument("--metrics-compare", action="store_true",
+                    help="only the fixed-rate Khala run, with /metrics off and on (alternating), and the p99 ratio")
     ap.add_argument("--baselines", default="bare-litestar,bare-litestar-pg,nats")
     ap.add_argument("--no-sweep", action="store_true")
     ap.add_argument("--durable", action="store_true",
@@ -294,6 +302,25 @@ def main() -> None:
         _run(args, cluster)
     finally:
         stop_cluster(cluster)
+
+
+def _metrics_compare(args: argparse.Namespace, khala_env: dict[str, str], fixed: list[str], pg_pid: int) -> None:
+    """Issue 25: Khala fan-out p99 with metrics on vs off, same run, alternating (off, on, off, on)."""
+    import statistics
+
+    p99: dict[str, list[float]] = {"off": [], "on": []}
+    for side in ("off", "on", "off", "on"):
+        runs = _loadgen("khala", fixed + ["--workers", str(args.workers), "--server-pid", str(pg_pid)],
+                        {**khala_env, "KHALA_BENCH_METRICS": side}, f"khala-metrics-{side}")
+        if runs and runs[-1]["phases"]:
+            phase = runs[-1]["phases"][-1]
+            p99[side].append(phase["lat_ms"]["p99"])
+            print(f"metrics {side:>3}: received {phase['received']}/{phase['expected']}  p50 {phase['lat_ms']['p50']} ms"
+                  f"  p99 {phase['lat_ms']['p99']} ms", flush=True)
+    if p99["off"] and p99["on"]:
+        off, on = statistics.median(p99["off"]), statistics.median(p99["on"])
+        print(f"\n=== Khala fan-out {args.n} sockets, {args.rate:g} publishes/s, {args.duration:g} s, metrics on vs off "
+              f"(medians of 2; loaded machine) ===\np99 off {off} ms, on {on} ms, ratio on/off {on / off:.2f}")
 
 
 def _run(args: argparse.Namespace, cluster: object) -> None:
@@ -324,6 +351,9 @@ def _run(args: argparse.Namespace, cluster: object) -> None:
             if runs and runs[-1]["phases"]:
                 results[adapter] = runs[-1]["phases"][-1]
     khala_env = {"KHALA_BENCH_DSN": dsn, "KHALA_BENCH_SYNCHRONOUS_COMMIT": "on" if args.durable else "off"}
+    if args.metrics_compare:
+        _metrics_compare(args, khala_env, fixed, pg_pid)
+        return
     runs = _loadgen("khala", fixed + ["--workers", str(args.workers), "--server-pid", str(pg_pid)], khala_env, "khala")
     if runs and runs[-1]["phases"]:
         results["khala"] = runs[-1]["phases"][-1]

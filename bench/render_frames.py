@@ -17,31 +17,19 @@ Floors measured on this machine: ../shared/reference/render-floors.md (WebGPU he
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import shutil
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from openagents_build import BuildOptions, build_bundle
-from openagents_server.db.embedded import EmbeddedPostgres
-from openagents_server.db.migrate import apply_migrations
+from _support import CHROMIUM, REPO, chromium_args, pct, shell_server
 from openagents_shell.pages import sample
 from openagents_shell.render import wgsl
 from openagents_shell.ui.text import approximate_width
 from playwright.sync_api import sync_playwright
 
-from tests.support.servers import LiveServer
-
-CHROMIUM = "/usr/bin/chromium"
-BASE_ARGS = ["--headless=new", "--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+BASE_ARGS = chromium_args()
 WEBGPU_ARGS = ["--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-angle=vulkan", "--use-vulkan=swiftshader"]
 WORK = REPO / "var" / "bench-render"
 ROWS = 1000
@@ -101,11 +89,6 @@ JS_SCENE = """async ([rectsWgsl, textWgsl, nRects, nRuns, n]) => {
 }"""
 
 
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))] if xs else float("nan")
-
-
 def fmt(xs: list[float]) -> str:
     return f"p50 {pct(xs, 50):6.2f} / p95 {pct(xs, 95):6.2f} ms"
 
@@ -123,11 +106,47 @@ def wait(page: Any, expr: str, timeout_s: float = 90) -> bool:
     raise TimeoutError(expr)
 
 
-def ours(browser: Any, base: str, renderer: str, frames: int) -> dict[str, Any]:
+#: Renderer main-thread trace events reported per frame (they nest: a forced Layout inside a rAF callback
+#: counts under both), and raster work on other threads.
+TRACE_EVENTS = ("RunTask", "FireAnimationFrame", "EventDispatch", "FunctionCall", "UpdateLayoutTree", "Layout",
+                "PrePaint", "Paint", "Layerize", "Commit")
+TRACE_CATEGORIES = "devtools.timeline,disabled-by-default-devtools.timeline,blink,cc,gpu"
+
+
+def traced_scroll(browser: Any, page: Any, selector: str, frames: int) -> dict[str, float]:
+    """Scroll ``selector`` for ``frames`` rAF frames under a Chrome trace; ms per frame by event (main thread
+    of the page's renderer) plus raster on other threads, and the frames' interval p50."""
+    browser.start_tracing(page=page, categories=TRACE_CATEGORIES.split(","))
+    intervals = page.evaluate(SCROLL_JS, [selector, frames])
+    events = json.loads(browser.stop_tracing())
+    events = events["traceEvents"] if isinstance(events, dict) else events
+    names = {(e["pid"], e["tid"]): e["args"]["name"] for e in events
+             if e.get("ph") == "M" and e.get("name") == "thread_name"}
+    mains = {k for k, v in names.items() if v == "CrRendererMain"}
+    busy = {}
+    for e in events:
+        if e.get("ph") != "X" or "dur" not in e:
+            continue
+        key = (e["pid"], e["tid"])
+        name = e["name"]
+        if key in mains and name in TRACE_EVENTS:
+            busy[name] = busy.get(name, 0.0) + e["dur"] / 1000
+        elif key not in mains and name in ("RasterTask", "TileManager::FlushAndIssueSignals", "Display::DrawAndSwap",
+                                           "SkiaOutputSurfaceImplOnGpu::SwapBuffers"):
+            busy[f"{names.get(key, '?')}:{name}"] = busy.get(f"{names.get(key, '?')}:{name}", 0.0) + e["dur"] / 1000
+    out = {k: v / frames for k, v in sorted(busy.items())}
+    out["interval_p50"] = pct(intervals, 50)
+    out["interval_p95"] = pct(intervals, 95)
+    return out
+
+
+def ours(browser: Any, base: str, renderer: str, frames: int, trace: bool = False) -> dict[str, Any]:
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.goto(f"{base}/debug?rows={ROWS}&gpu={renderer}")
     wait(page, f"document.querySelector('#oa-app [data-renderer=\"{renderer}\"]') && window.__oa")
     time.sleep(1.0)  # the web font's relayout
+    marks = page.evaluate("""() => Object.fromEntries(['app-ready', 'oa-gpu-probe', 'oa-gpu-adapter', 'oa-gpu-device',
+        'oa-gpu-first-frame'].map(n => [n, (performance.getEntriesByName(n)[0] || {}).startTime ?? null]))""")
     page.evaluate("window.__oa.buildMs(100)")  # warm the interpreter (V8 tiers the wasm up meanwhile)
     list_sel = "#oa-app [data-oa='sample-rows']"
     page.evaluate(SCROLL_JS, [list_sel, 20])  # warm-up
@@ -138,6 +157,7 @@ def ours(browser: Any, base: str, renderer: str, frames: int) -> dict[str, Any]:
     drawn = stats["frames"] - before
     n = min(drawn, len(stats["py_ms"]))
     py_ms, draw_ms = (stats["py_ms"][-n:], stats["draw_ms"][-n:]) if n else ([], [])
+    traced = traced_scroll(browser, page, list_sel, 60) if trace else {}
     # keystrokes: type into the gallery's name field and time each one to the end of its drawn frame
     page.goto(f"{base}/debug?gpu={renderer}")
     wait(page, f"document.querySelector('#oa-app [data-renderer=\"{renderer}\"]') && window.__oa")
@@ -157,45 +177,27 @@ def ours(browser: Any, base: str, renderer: str, frames: int) -> dict[str, Any]:
     idle = (page.evaluate("window.__oa.stats().frames") - idle0) / 3.0
     page.close()
     return {"intervals": intervals, "py_ms": py_ms, "draw_ms": draw_ms, "drawn": drawn, "keys": lat, "idle_fps": idle,
-            "ops": stats.get("ops", 0)}
+            "ops": stats.get("ops", 0), "trace": traced, "marks": marks}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--frames", type=int, default=150)
+    ap.add_argument("--trace", action="store_true", help="also: where a Canvas2D scroll frame's main-thread time goes")
     a = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
-    bundles = WORK / "bundles"
-    shutil.rmtree(bundles, ignore_errors=True)
-    build_bundle(BuildOptions(repo=REPO, bundles_dir=bundles))
-    cluster = EmbeddedPostgres(REPO / "var" / "bench-pg", database="postgres",
-                               server_settings={"fsync": "off", "synchronous_commit": "off"})
-    cluster.start()
-    server = None
-    try:
-        import asyncpg
-
-        async def fresh_db() -> str:
-            admin = await asyncpg.connect(cluster.dsn("postgres"))
-            await admin.execute('DROP DATABASE IF EXISTS "oa_bench_render" WITH (FORCE)')
-            await admin.execute('CREATE DATABASE "oa_bench_render"')
-            await admin.close()
-            conn = await asyncpg.connect(cluster.dsn("oa_bench_render"))
-            await apply_migrations(conn)
-            await conn.close()
-            return cluster.dsn("oa_bench_render")
-
-        server = LiveServer(asyncio.run(fresh_db()), env={"OPENAGENTS_BUNDLES_DIR": str(bundles)}).start()
+    with shell_server(WORK, "oa_bench_render") as (server, _build):
         results: dict[str, Any] = {}
         with sync_playwright() as pw:
             plain = pw.chromium.launch(executable_path=CHROMIUM, args=BASE_ARGS)
             gpu = pw.chromium.launch(executable_path=CHROMIUM, args=BASE_ARGS + WEBGPU_ARGS)
-            results["canvas2d"] = ours(plain, server.url, "canvas2d", a.frames)
+            results["canvas2d"] = ours(plain, server.url, "canvas2d", a.frames, a.trace)
             results["webgpu"] = ours(gpu, server.url, "webgpu", a.frames)
             page = plain.new_page(viewport={"width": 1280, "height": 800})
             page.set_content(DOM_LIST)
             page.evaluate(SCROLL_JS, ["#l", 20])
             results["dom"] = page.evaluate(SCROLL_JS, ["#l", a.frames])
+            results["dom_trace"] = traced_scroll(plain, page, "#l", 60) if a.trace else {}
             page.close()
             ops = results["webgpu"]["ops"]
             page = gpu.new_page(viewport={"width": 1280, "height": 800})
@@ -211,11 +213,7 @@ def main() -> None:
             pyodide_build = {k: min(b[k] for b in builds) for k in builds[0]}
             plain.close()
             gpu.close()
-        cpython_build = sample.build_ms(100, approximate_width, lambda: time.perf_counter() * 1000)
-    finally:
-        if server:
-            server.stop()
-        cluster.stop(mode="immediate")
+    cpython_build = sample.build_ms(100, approximate_width, lambda: time.perf_counter() * 1000)
 
     c2d, wg = results["canvas2d"], results["webgpu"]
     print(f"\n1. scrolling a {ROWS}-row list, 40 px per frame, {a.frames} frames (rAF intervals; 16.7 = 60 fps)")
@@ -228,8 +226,20 @@ def main() -> None:
     for name, r in (("Canvas2D", c2d), ("WebGPU", wg)):
         print(f"   our Python per frame, {name:8s}   {fmt(r['py_ms'])} (layout, display list, mirror)  + "
               f"backend calls {fmt(r['draw_ms'])}; {r['drawn']} frames drawn, {r['ops']} ops")
+    if a.trace:
+        print("\n   where a scroll frame's time goes (Chrome trace, 60 frames; ms per frame; events nest)")
+        ct, dt = c2d["trace"], results["dom_trace"]
+        for name in sorted(set(ct) | set(dt)):
+            print(f"     {name:48s} ours {ct.get(name, 0.0):7.2f}   DOM list {dt.get(name, 0.0):7.2f}")
     print("\n2. keystroke -> drawn frame (text field on /debug)")
     print(f"   Canvas2D {fmt(c2d['keys'])}   goal p95 <= 16 ms;   WebGPU {fmt(wg['keys'])}")
+    m = wg["marks"]
+    if m.get("oa-gpu-first-frame") is not None:
+        print(f"\n   renderer start (after app-ready, which Canvas2D reached; not in boot): adapter "
+              f"{m['oa-gpu-adapter'] - m['oa-gpu-probe']:.1f} ms, device + pipelines + atlas "
+              f"{m['oa-gpu-device'] - m['oa-gpu-adapter']:.1f} ms, first WebGPU frame "
+              f"{m['oa-gpu-first-frame'] - m['oa-gpu-device']:.1f} ms; app-ready -> WebGPU drawing "
+              f"{m['oa-gpu-first-frame'] - m['app-ready']:.1f} ms")
     print(f"\n3. idle page: {c2d['idle_fps']:.2f} frames/s (Canvas2D), {wg['idle_fps']:.2f} frames/s (WebGPU); goal 0")
     print(f"\n4. layout + display list of a {int(pyodide_build['nodes'])}-node page (best of 5)")
     print(f"   CPython {sys.version.split()[0]}: cold {cpython_build['cold_ms']:.2f} ms, unchanged tree "

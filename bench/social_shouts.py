@@ -18,7 +18,7 @@ import asyncio
 import statistics
 
 import asyncpg
-from _support import bench_database, granian, wrk
+from _support import bench_database, granian, sign_in, wrk
 
 AUTHORS = 1_000
 PAGE = 30
@@ -47,23 +47,6 @@ async def seed(dsn: str, shouts: int) -> int:
         await conn.close()
 
 
-async def sign_in(url: str, dsn: str) -> str:
-    """A session access token through the local provider (email → code from the database → verify)."""
-    import httpx
-
-    async with httpx.AsyncClient(base_url=url) as http:
-        sent = (await http.post("/api/auth/email", json={"email": "bench@example.com"})).json()["data"]
-        conn = await asyncpg.connect(dsn)
-        try:
-            code = await conn.fetchval("SELECT local_code FROM auth_challenges WHERE email = $1 "
-                                       "ORDER BY created_at DESC LIMIT 1", "bench@example.com")
-        finally:
-            await conn.close()
-        verified = await http.post("/api/auth/verify", json={"email": "bench@example.com", "code": code,
-                                                             "challenge_id": sent["challenge_id"]})
-        return verified.json()["data"]["session"]["access_token"]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--shouts", type=int, default=100_000)
@@ -74,12 +57,15 @@ def main() -> None:
 
     with bench_database() as dsn:
         deep = asyncio.run(seed(dsn, args.shouts))
-        env = {"OPENAGENTS_DATABASE_URL": dsn, "OPENAGENTS_LOG_LEVEL": "error", "OPENAGENTS_ENV": "test"}
+        # The one viewer's token makes every signed-in request: lift the per-credential API budget
+        # (ADR 0203, 20/s by default), which would otherwise answer most of them 429.
+        env = {"OPENAGENTS_DATABASE_URL": dsn, "OPENAGENTS_LOG_LEVEL": "error", "OPENAGENTS_ENV": "test",
+               "OPENAGENTS_API_RATE_PER_SECOND": "1000000", "OPENAGENTS_API_BURST": "100000000"}
         urls = {}
         with granian("openagents_server.app:create_app_from_env", factory=True, env=env) as url:
             import httpx
 
-            viewer = {"authorization": f"Bearer {asyncio.run(sign_in(url, dsn))}"}
+            viewer = {"authorization": f"Bearer {sign_in(url, dsn)}"}
             urls = {"healthz": url + "/healthz", "first anon": url + f"/api/shouts?limit={PAGE}",
                     "first": url + f"/api/shouts?limit={PAGE}", "deep": url + f"/api/shouts?limit={PAGE}&before={deep}"}
             headers = {"first": viewer, "deep": viewer}

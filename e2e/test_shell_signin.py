@@ -24,7 +24,7 @@ EMAIL = "grace@example.com"
 
 
 def test_deep_link_sign_in_comes_back_without_reload_and_profile_edit_persists(
-        page: Page, server: LiveServer, guard: Guard) -> None:
+        server: LiveServer, page: Page, guard: Guard) -> None:  # server first: it stops after the page closes
     # the wrong code's answer (422) is expected; a signed-out visit sends no request that would 401
     guard.allow(r"status of 422")
     page.goto(server.url + "/settings/profile")

@@ -175,9 +175,94 @@ def test_axe_finds_no_serious_or_critical_violations(server: LiveServer, page: P
 
 def test_an_idle_page_draws_no_frames(server: LiveServer, page: Page) -> None:
     open_shell(page, server, "/debug")
-    time.sleep(1.0)  # the web font's arrival may cause one relayout
+    # Boot settles first: the web font's arrival, the WebGPU probe and the first answers each draw once (on
+    # a loaded machine they land seconds apart), so wait for all three to be over, then for 2 s without a
+    # frame. A render loop never settles.
+    wait_js(page, "document.fonts.status === 'loaded' && 'adapter' in window.__oa"
+                  " && window.__oa.stats().pending_calls === 0", 30_000)
     before = page.evaluate("window.__oa.stats().frames")
-    time.sleep(1.5)
+    deadline = time.monotonic() + 30
+    while True:
+        time.sleep(2.0)
+        now = page.evaluate("window.__oa.stats().frames")
+        if now == before:
+            break
+        assert time.monotonic() < deadline, f"still drawing after 30 s ({now} frames)"
+        before = now
+    time.sleep(2.0)
     assert page.evaluate("window.__oa.stats().frames") == before
     page.get_by_role("link", name="Feed").click()
     wait_js(page, f"window.__oa.stats().frames > {before}", 10_000)
+
+
+def test_a_menu_opens_onto_its_first_item_and_the_arrow_keys_move_through_it(server: LiveServer, page: Page) -> None:
+    open_shell(page, server, "/debug")
+    trigger = page.get_by_role("button", name="More")
+    trigger.focus()
+    page.keyboard.press("Enter")
+    expect(trigger).to_have_attribute("aria-expanded", "true")
+    menu = page.get_by_role("menu", name="More")
+    expect(menu.get_by_role("menuitem", name="Clear name")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(menu.get_by_role("menuitem", name="Close menu")).to_be_focused()
+    page.keyboard.press("ArrowDown")  # wraps around
+    expect(menu.get_by_role("menuitem", name="Clear name")).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(menu.get_by_role("menuitem", name="Close menu")).to_be_focused()
+    page.keyboard.press("Home")
+    expect(menu.get_by_role("menuitem", name="Clear name")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("menu")).to_have_count(0)
+    expect(trigger).to_be_focused()
+    expect(trigger).to_have_attribute("aria-expanded", "false")
+
+
+def test_a_select_is_chosen_by_keyboard_and_by_label(server: LiveServer, page: Page) -> None:
+    open_shell(page, server, "/debug")
+    density = page.get_by_role("combobox", name="Density")
+    expect(density).to_have_value("comfortable")
+    density.select_option(label="Compact")
+    expect(page.get_by_text("Density: Compact")).to_be_attached()
+    density.focus()
+    page.keyboard.press("ArrowDown")  # the browser's own select keys
+    expect(density).to_have_value("comfortable")
+    expect(page.get_by_text("Density: Comfortable")).to_be_attached()
+
+
+def test_an_image_is_named_and_drawn(server: LiveServer, page: Page) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_shell(page, server, "/debug")
+    img = page.get_by_role("img", name="Four coloured squares")
+    img.scroll_into_view_if_needed()  # scrolls the page's main area: the canvas draws what is in view
+    expect(img).to_be_visible()
+    wait_js(page, "window.__oa.stats().images >= 1", 10_000)  # drawn once it had loaded
+    if not page.__dict__["oa_gpu"]:  # the canvas has the image's colours where the mirror says it is
+        box = img.bounding_box()
+        assert box is not None
+        top_left = page.evaluate("""([x, y]) => { const c = document.querySelector('#oa-app canvas:not([hidden])');
+            const r = devicePixelRatio; return Array.from(c.getContext('2d').getImageData(x * r, y * r, 1, 1).data); }""",
+                                 [box["x"] + 12, box["y"] + 12])
+        assert abs(top_left[0] - 0x2F) < 24 and abs(top_left[2] - 0xE0) < 24, top_left  # the blue quarter
+
+
+def test_a_sticky_header_stays_at_the_top_of_the_page_while_its_section_scrolls(server: LiveServer,
+                                                                              page: Page) -> None:
+    page.set_viewport_size({"width": 1280, "height": 600})
+    open_shell(page, server, "/debug")
+    main = page.get_by_role("main")
+    header = page.get_by_role("heading", name="Drawing")
+    items = page.get_by_text("Rounded rects")
+    main_top = main.bounding_box()["y"]  # type: ignore[index]
+    start = header.bounding_box()["y"]  # type: ignore[index]
+    frames = page.evaluate("window.__oa.stats().frames")
+    # Scroll so that the section's header would be 10 px above the page's top, its items still in view.
+    main.evaluate(f"m => m.scrollTop = {start - main_top + 10}")
+    wait_js(page, f"window.__oa.stats().frames > {frames}", 10_000)
+    time.sleep(0.2)
+    stuck = header.bounding_box()["y"]  # type: ignore[index]
+    assert main_top <= stuck <= main_top + 9  # the header's box (8 px padding above the heading) at the top
+    assert items.bounding_box()["y"] < main_top + 40  # type: ignore[index]  # the items scrolled on
+    # Scrolled well past its section, the header goes with it.
+    main.evaluate(f"m => m.scrollTop = {start - main_top + 400}")
+    time.sleep(0.5)
+    assert header.bounding_box()["y"] < main_top  # type: ignore[index]

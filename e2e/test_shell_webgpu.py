@@ -42,6 +42,7 @@ def test_auto_picks_canvas2d_on_the_software_adapter(server: LiveServer, gpu_con
     wait_js(page, "window.__oa && window.__oa.adapter", 30_000)
     adapter = page.evaluate("window.__oa.adapter")
     assert adapter["software"] is True, adapter  # SwiftShader
+    assert page.evaluate("window.__oa.rendererFallback === undefined")  # the default here, not a fallback
     assert page.locator("#oa-app [data-ready]").get_attribute("data-renderer") == "canvas2d"
     expect(page.get_by_text("Renderer: canvas2d")).to_be_attached()
 
@@ -63,17 +64,20 @@ def test_device_loss_falls_back_to_canvas2d_with_text_scroll_and_focus_intact(
     page.set_viewport_size({"width": 800, "height": 500})
     shown(page, server, "/debug?gpu=webgpu")
     wait_renderer(page, "webgpu")
-    frames = page.evaluate("window.__oa.stats().frames")
-    page.get_by_role("main").evaluate("m => m.scrollTop = 120")
-    wait_js(page, f"window.__oa.stats().frames > {frames}", 10_000)  # the canvas follows the scroll
     field = page.get_by_role("textbox", name="Display name")
-    field.focus()
+    field.focus()  # the browser scrolls the page's main area to show it
     page.keyboard.type("kept")
+    frames = page.evaluate("window.__oa.stats().frames")
+    scrolled = page.get_by_role("main").evaluate("m => m.scrollTop += 60")
+    assert scrolled > 0
+    wait_js(page, f"window.__oa.stats().frames > {frames}", 10_000)  # the canvas follows the scroll
     page.evaluate("window.__oa.loseDevice()")
     wait_renderer(page, "canvas2d")
+    assert page.evaluate("window.__oa.rendererFallback") == "device_lost"  # and one telemetry event says so
+    wait_js(page, "window.__oa.telemetry && window.__oa.telemetry().recorded.renderer_fallback === 1", 10_000)
     expect(field).to_have_value("kept")
     expect(field).to_be_focused()
-    assert page.get_by_role("main").evaluate("m => m.scrollTop") == 120
+    assert page.get_by_role("main").evaluate("m => m.scrollTop") == scrolled
     page.keyboard.type(" still")
     expect(field).to_have_value("kept still")
 

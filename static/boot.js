@@ -100,7 +100,9 @@ let updateReady = false;
 let skewDetected = false;
 const SKEW_RECHECK_MS = 30000;
 let registration = null;
-let online = true;
+// Served by the service worker from its cache because the network failed (sw.js marks it): offline
+// from the first frame; the probe below says when the server answers again.
+let online = document.documentElement.dataset.oaServed !== "offline";
 
 function notify() { for (const cb of listeners) { try { cb(); } catch (e) { console.warn(e); } } }
 function markWaiting(worker) {
@@ -327,6 +329,13 @@ async function boot() {
   const { pyodide, fresh } = await startPython(loadPyodide);
   performance.mark("py-ready");
   step(DOWNLOAD_SHARE + 8, "Starting the shell…");
+  // A page-level wheel of the lock (cfg.lazy_packages: Pygments, segno), loaded when a page first asks
+  // (core/lazy_packages.py, ADR 0308); the lock's sha256 is checked by fetch integrity.
+  host.loadPackage = async (name) => {
+    const errors = [];
+    await pyodide.loadPackage(name, { messageCallback: () => {}, errorCallback: (m) => errors.push(String(m)) });
+    if (errors.length) throw new Error(errors.join("; "));
+  };
   const entry = pyodide.pyimport(cfg.entry);
   step(DOWNLOAD_SHARE + 15, "Rendering…");
   const info = await probed;

@@ -1,8 +1,11 @@
 // sw.js — one cache per build holding its pinned assets; network-first navigations with the cached
 // shell as the offline fallback; cache-first content-hashed assets. `openagents build` prepends
-// `self.OA_BUNDLE = {build_id, cache, pinned, shell}` so every build's worker differs byte-wise,
-// which is what makes the browser install it as an update.
+// `self.OA_BUNDLE = {build_id, cache, pinned, lazy, shell}` so every build's worker differs byte-wise,
+// which is what makes the browser install it as an update. `lazy` lists the page-level wheels
+// (Pygments, segno: ADR 0308): never precached, cached the first time a page loads one, and carried
+// into a newer build's cache when an older one already holds them.
 const B = self.OA_BUNDLE;
+const LAZY = new Set(B.lazy || []);
 const PREFIX = "oa-build-";
 const META_CACHE = "oa-meta";
 const META_KEY = "/__oa/builds.json";
@@ -74,6 +77,10 @@ async function precache() {
     }
     await cache.put(path, resp);
   }));
+  await Promise.all([...LAZY].map(async (path) => {
+    const kept = await caches.match(path);  // only what an older build already cached: no download
+    if (kept) await cache.put(path, kept);
+  }));
 }
 
 async function navigate(event) {
@@ -89,14 +96,27 @@ async function navigate(event) {
   return resp;
 }
 
+// The cached shell, served because the network failed: marked on <html> so the page starts offline
+// (boot.js reads the mark before its first frame) instead of saying "online" until its probe answers.
 async function cachedShell() {
   const cache = await caches.open(B.cache);
-  return cache.match(SHELL_KEY);
+  const shell = await cache.match(SHELL_KEY);
+  if (!shell) return shell;
+  const html = (await shell.text()).replace("<html ", '<html data-oa-served="offline" ');
+  return new Response(html, { status: shell.status, statusText: shell.statusText, headers: shell.headers });
 }
 
 async function asset(req) {
   const hit = await caches.match(req.url);
-  return hit || fetch(req);
+  if (hit) return hit;
+  const resp = await fetch(req);
+  const path = new URL(req.url).pathname;
+  if (LAZY.has(path) && resp.ok) {
+    // A page-level wheel, loaded for the first time: keep it, so the page works offline from now on.
+    const copy = resp.clone();
+    caches.open(B.cache).then((cache) => cache.put(path, copy)).catch((e) => console.warn("not cached", path, e));
+  }
+  return resp;
 }
 
 async function readBuilds() {

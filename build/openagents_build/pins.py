@@ -38,3 +38,13 @@ DEPENDENCY_WHEELS = (
     PinnedWheel("protobuf", "7.36.2", ("google",), native=False,
                 sha256="bdb3a345d48db958e6ce1f18e508beb0cc981d64f24088427549c866cd039f1e"),
 )
+
+#: Page-level wheels: in the bundle and the lock (URL + sha256, checked by the browser through
+#: ``fetch`` integrity), never loaded at boot. A page asks for one with
+#: ``openagents_shell.core.lazy_packages.ensure_packages`` the first time it needs it (ADR 0308).
+LAZY_WHEELS = (
+    PinnedWheel("pygments", "2.21.0", ("pygments",), native=False,
+                sha256="2363c69b61c4a97c838da3b130dcd6468f4848992b21a82f2a63ec34377137d9"),
+    PinnedWheel("segno", "1.6.6", ("segno",), native=False,
+                sha256="28c7d081ed0cf935e0411293a465efd4d500704072cdb039778a2ab8736190c7"),
+)

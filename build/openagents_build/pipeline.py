@@ -43,7 +43,13 @@ from openagents_proto.sync.compat import is_shell_build
 
 from openagents_build.hashing import NAME_HASH_LEN, Compressor, hashed_name, sha256_hex
 from openagents_build.lockfile import lock_entry, write_lock
-from openagents_build.pins import PROTOCOL_VERSION, PYODIDE_CORE_FILES, PYODIDE_VERSION, SCHEMA_RANGE
+from openagents_build.pins import (
+    LAZY_WHEELS,
+    PROTOCOL_VERSION,
+    PYODIDE_CORE_FILES,
+    PYODIDE_VERSION,
+    SCHEMA_RANGE,
+)
 from openagents_build.runtime import core_lock_info, ensure_runtime
 from openagents_build.wheels import (
     SHELL_DIST,
@@ -231,6 +237,10 @@ def _assemble(options: BuildOptions, repo: Path, staging: Path, cache_dir: Path,
     shell_wheel = build_shell_wheel(repo, wheel_dir, epoch)
     wheel_files = [(SHELL_DIST, project_version(repo), shell_wheel)]
     deps = fetch_dependency_wheels(cache_dir / "wheels")
+    # Page-level wheels (ADR 0308): in the lock and the manifest like the others, loaded by no one at
+    # boot; the shell asks for one when a page first needs it.
+    lazy = fetch_dependency_wheels(cache_dir / "wheels", LAZY_WHEELS)
+    deps += lazy
     wheel_files += [(pin.name, pin.version, path) for pin, path in deps]
     entries: dict[str, dict[str, object]] = {}
     wheels: list[Wheel] = []
@@ -294,11 +304,15 @@ def _assemble(options: BuildOptions, repo: Path, staging: Path, cache_dir: Path,
 
     runtime_url = "/" + runtime_dir
     packages = [SHELL_DIST]
-    deferred = [pin.name for pin, _ in deps]
+    lazy_names = [pin.name for pin, _ in lazy]
+    deferred = [pin.name for pin, _ in deps if pin.name not in lazy_names]
     boot_wheels = {w.url for w in wheels if w.name in packages}
     sizes = {"/" + a.path: a.size for a in stage.assets  # what boot downloads: drives the progress bar
              if a.path.startswith(runtime_dir) or "/" + a.path in boot_wheels or a.path.endswith(lock_url[1:])}
-    pinned = sorted("/" + a.path for a in stage.assets)
+    # The worker precaches everything but the page-level wheels: those it caches on first use (and
+    # carries over from an older build's cache), so a visitor who never needs them never downloads them.
+    lazy_urls = sorted(w.url for w in wheels if w.name in lazy_names)
+    pinned = sorted("/" + a.path for a in stage.assets if "/" + a.path not in lazy_urls)
     cache_name = f"oa-build-{build_id}"
     config = {
         "build_id": build_id,
@@ -306,6 +320,7 @@ def _assemble(options: BuildOptions, repo: Path, staging: Path, cache_dir: Path,
         "lock": lock_url,
         "packages": packages,
         "deferred_packages": deferred,
+        "lazy_packages": lazy_names,
         "entry": PYTHON_ENTRY,
         "service_worker": "/sw.js",
         "sizes": dict(sorted(sizes.items())),
@@ -320,7 +335,7 @@ def _assemble(options: BuildOptions, repo: Path, staging: Path, cache_dir: Path,
         "pyodide_mjs": runtime_url + "pyodide.mjs",
         "config_json": config_json,
     })
-    sw_config = {"build_id": build_id, "cache": cache_name, "pinned": pinned, "shell": "/"}
+    sw_config = {"build_id": build_id, "cache": cache_name, "pinned": pinned, "lazy": lazy_urls, "shell": "/"}
     sw = f"self.OA_BUNDLE = {json.dumps(sw_config, sort_keys=True)};\n" + sw_template
     stage.put("index.html", index.encode())
     stage.put("sw.js", sw.encode())
@@ -331,7 +346,7 @@ def _assemble(options: BuildOptions, repo: Path, staging: Path, cache_dir: Path,
         pyodide_version=PYODIDE_VERSION,
         entry=Entry(html="/index.html", boot=urls["boot.js"], style_hashes=[style_hash], icon=urls["icon.svg"],
                     runtime=runtime_url, lock=lock_url, packages=packages, deferred_packages=deferred,
-                    python_entry=PYTHON_ENTRY),
+                    lazy_packages=lazy_names, python_entry=PYTHON_ENTRY),
         compatibility=Compatibility(
             protocol_version=PROTOCOL_VERSION,
             min_client_build_id=options.min_client_build_id,
@@ -339,7 +354,7 @@ def _assemble(options: BuildOptions, repo: Path, staging: Path, cache_dir: Path,
             min_schema_version=SCHEMA_RANGE[0],
             max_schema_version=SCHEMA_RANGE[1],
         ),
-        service_worker=ServiceWorker(script="/sw.js", cache=cache_name, pinned=pinned),
+        service_worker=ServiceWorker(script="/sw.js", cache=cache_name, pinned=pinned, lazy=lazy_urls),
         wheels=wheels,
         assets=sorted(stage.assets, key=lambda a: a.path),
     )

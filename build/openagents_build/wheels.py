@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 
 from openagents_build.hashing import sha256_hex
@@ -105,11 +106,12 @@ def wheel_filename(pin: PinnedWheel) -> str:
     return f"{pin.name}-{pin.version}-py3-none-any.whl"
 
 
-def fetch_dependency_wheels(cache_dir: Path) -> list[tuple[PinnedWheel, Path]]:
-    """Download (once) the pinned Pyodide wheels with pip; verify each sha256."""
+def fetch_dependency_wheels(cache_dir: Path, pins: Sequence[PinnedWheel] = DEPENDENCY_WHEELS,
+                            ) -> list[tuple[PinnedWheel, Path]]:
+    """Download (once) the pinned Pyodide wheels with pip; verify each sha256 (also of a cached file)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     result = []
-    for pin in DEPENDENCY_WHEELS:
+    for pin in pins:
         path = cache_dir / wheel_filename(pin)
         if not path.exists():
             cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",

@@ -35,13 +35,15 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     lock: str  # pyodide-lock.json URL (lockFileURL)
     packages: list[str]  # loaded by loadPyodide before the first frame
     deferred_packages: list[str]  # in the lock too, loaded right after the first frame
+    lazy_packages: list[str] = []  # in the lock too, loaded only when a page asks (ADR 0308)
     python_entry: str
 
 
 class ServiceWorker(msgspec.Struct, frozen=True, kw_only=True):
     script: str
     cache: str
-    pinned: list[str]
+    pinned: list[str]  # precached at install
+    lazy: list[str] = []  # page-level wheels: cached on first use, carried over from older builds' caches
 
 
 class Wheel(msgspec.Struct, frozen=True, kw_only=True):

@@ -7,6 +7,7 @@ from typing import Any, Literal
 import asyncpg
 import structlog
 
+from openagents_server.metrics.families import AUDIT_EVENTS
 from openagents_server.observability import current_request_id
 
 Outcome = Literal["success", "failure", "denied"]
@@ -35,4 +36,5 @@ async def audit(
         """,
         event_name, request_id, outcome, user_id, session_id, org_id, device_id, attributes or {},
     )
+    AUDIT_EVENTS.labels(event_name, outcome).inc()
     _log.info("audit", event_name=event_name, outcome=outcome, user_id=user_id, session_id=session_id)

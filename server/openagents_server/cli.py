@@ -15,10 +15,16 @@ from rich.table import Table
 
 from openagents_server.cli_settings import settings_or_exit
 from openagents_server.contracts_cli import contracts_cli
+from openagents_server.domains.autopilots.cli import autopilots_cli
 from openagents_server.domains.identity.cli import identity_cli
 from openagents_server.domains.integrations.cli import integrations_cli
+from openagents_server.domains.l402.cli import l402_cli
+from openagents_server.domains.ops.cli import ops_cli
+from openagents_server.domains.ops.cli import smoke as smoke_command
+from openagents_server.domains.runtime.chat_cli import chat_cli
 from openagents_server.domains.runtime.cli import runtime_cli
 from openagents_server.domains.runtime.worker.cli import worker_cli
+from openagents_server.domains.tools.cli import tools_cli
 from openagents_server.khala.cli import khala_cli
 from openagents_server.web.cli import web_cli
 
@@ -32,6 +38,13 @@ app.add_typer(web_cli, name="bundle")
 app.add_typer(runtime_cli, name="runtime")
 app.add_typer(worker_cli, name="worker")
 app.add_typer(integrations_cli, name="integrations")
+app.add_typer(autopilots_cli, name="autopilots")
+app.add_typer(ops_cli, name="ops")
+# CLI parity (issue 25): invoke a tool, import chat history, the L402 demo.
+app.add_typer(tools_cli, name="tools")
+app.add_typer(chat_cli, name="chat")
+app.add_typer(l402_cli, name="l402")
+app.command("smoke")(smoke_command)
 app.command("build")(build_command)
 console = Console(stderr=True)
 

@@ -20,6 +20,7 @@ from litestar.exceptions import (
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from openagents_server.metrics.families import DOMAIN_ERRORS
 from openagents_server.observability import current_request_id
 
 _log = structlog.get_logger("openagents.errors")
@@ -134,6 +135,7 @@ class Unavailable(DomainError):
 
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
     """The one mapping from a domain refusal to HTTP: status by kind, envelope, standard headers."""
+    DOMAIN_ERRORS.labels(str(exc.status), exc.code).inc()
     headers: dict[str, str] = {}
     extra: dict[str, Any] = dict(exc.details)
     if exc.reason is not None:

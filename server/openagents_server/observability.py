@@ -8,6 +8,8 @@ import re
 import secrets
 import sys
 from contextvars import ContextVar
+from time import perf_counter
+from typing import Protocol
 
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -74,17 +76,32 @@ def add_response_header(scope: Scope, name: bytes, value: bytes) -> None:
     scope.setdefault("state", {}).setdefault(RESPONSE_HEADERS_KEY, []).append((name, value))
 
 
+class ResponseObserver(Protocol):
+    """Told the status and duration of every HTTP response (metrics/http.py's ``HttpMetrics``)."""
+
+    def record(self, scope: Scope, status: int, seconds: float) -> None: ...
+
+
 class RequestIdMiddleware:
     """Accept or mint ``x-request-id``, bind it into logs, echo it on every response (also errors),
-    together with any headers inner layers added through ``add_response_header``."""
+    together with any headers inner layers added through ``add_response_header``.
 
-    def __init__(self, app: ASGIApp) -> None:
+    It is also where ``observer`` (the HTTP metrics) sees each response's status: one send wrapper per
+    request for both jobs, not one per layer (bench/http_baseline.py, docs/adr/0006).
+    """
+
+    def __init__(self, app: ASGIApp, observer: ResponseObserver | None = None) -> None:
         self.app = app
+        self.observer = observer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        kind = scope["type"]
+        if kind not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        observer = self.observer if kind == "http" else None
+        started = perf_counter() if observer is not None else 0.0
+        status = 500
         incoming = None
         for key, value in scope.get("headers", []):
             if key == b"x-request-id":
@@ -97,7 +114,9 @@ class RequestIdMiddleware:
         raw_id = request_id.encode()
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 headers = list(message.get("headers") or ())
                 headers.append((b"x-request-id", raw_id))
                 extra = state.get(RESPONSE_HEADERS_KEY)
@@ -112,3 +131,5 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             _request_id.reset(token)
+            if observer is not None:
+                observer.record(scope, status, perf_counter() - started)

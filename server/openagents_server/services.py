@@ -26,6 +26,7 @@ from openagents_server.domains.identity.credential_cache import attach as attach
 from openagents_server.domains.identity.providers import IdentityProvider, build_provider
 from openagents_server.khala.node import KhalaNode
 from openagents_server.khala.tokens import SigningKeys
+from openagents_server.metrics.sampler import Sampler, statement_timer
 from openagents_server.rate_limit import CredentialBudget
 from openagents_server.settings import Settings
 from openagents_server.web.hosting import WebHosting
@@ -89,19 +90,32 @@ class AppServices:
     @asynccontextmanager
     async def lifespan(self, app: Litestar) -> AsyncIterator[None]:
         settings = self.settings
-        self._pool = await create_pool(settings.database_url, settings)
+        metrics = settings.metrics_enabled
+        self._pool = await create_pool(settings.database_url, settings,
+                                       on_connect=statement_timer("main") if metrics else None)
+        auth_timer = statement_timer("auth") if metrics else None
+
+        async def init_auth_connection(conn: asyncpg.Connection) -> None:
+            await init_connection(conn)
+            if auth_timer is not None:
+                auth_timer(conn)
+
         self._auth_pool = await asyncpg.create_pool(
             settings.database_url, min_size=1, max_size=max(2, settings.db_pool_max // 2),
-            init=init_connection, reset=_keep_session_state, command_timeout=10,
+            init=init_auth_connection, reset=_keep_session_state, command_timeout=10,
         )
         self._identity_provider = build_provider(settings)
         self.bus = PostgresBus(settings.database_url)
         await attach_credential_cache(self.credential_cache, self.bus)
         await self.bus.start()
         await self.khala.start(self.pool, self.bus)
+        sampler = Sampler(lambda: {"main": self.pool, "auth": self.auth_pool}, self.khala.hub.stats)
+        if metrics:
+            sampler.start()
         try:
             yield
         finally:
+            await sampler.stop()
             await self.khala.stop()
             await self.bus.stop()
             await self._identity_provider.close()

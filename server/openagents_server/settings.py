@@ -24,7 +24,8 @@ ENV_PREFIX = "OPENAGENTS_"
 #: Field names whose values are never printed.
 SECRET_FIELDS = frozenset(
     {"sync_token_secret", "internal_api_key", "workos_api_key", "session_secret", "test_login_secret",
-     "integrations_encryption_keys", "integrations_internal_keys", "resend_webhook_secrets", "google_client_secret"}
+     "integrations_encryption_keys", "integrations_internal_keys", "resend_webhook_secrets", "google_client_secret",
+     "autopilot_openai_key", "l402_macaroon_secret", "lnd_macaroon_hex", "metrics_token"}
 )
 #: Development defaults of the integration secrets; production refuses them (see ``__post_init__``).
 DEV_ENCRYPTION_KEYS = "dev-only-1:ZGV2LW9ubHktaW50ZWdyYXRpb25zLWtleS0wMDAwMDA="
@@ -32,6 +33,9 @@ DEV_INTERNAL_KEYS = "dev-only:dev-only-runtime-signing-secret-0123456789"
 DEV_RESEND_WEBHOOK_SECRET = "whsec_ZGV2LW9ubHktcmVzZW5kLXdlYmhvb2stc2VjcmV0"
 _MAKE_KEY = "python -c 'import os,base64;print(base64.urlsafe_b64encode(os.urandom(32)).decode())'"
 _KEY_ID = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+
+#: The development administrator (``env=local`` with no ``OPENAGENTS_ADMIN_EMAILS``).
+LOCAL_ADMIN_EMAIL = "admin@openagents.local"
 
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 Positive = Annotated[int, msgspec.Meta(ge=1)]
@@ -116,6 +120,46 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
     google_revoke_url: str = "https://oauth2.googleapis.com/revoke"
     google_userinfo_url: str = "https://openidconnect.googleapis.com/v1/userinfo"
     google_scopes: str = "openid email https://www.googleapis.com/auth/gmail.send"
+    #: Platform administrators (admin console, paywalls, moderation), by verified email. Empty in
+    #: ``local`` means ``admin@openagents.local``; see ``domains/identity/admin.py``.
+    admin_emails: tuple[str, ...] = ()
+    #: The Codex access policy (ADR 0603): worker adapters whose workers may run a person's chat.
+    #: Empty: ``codex`` in production (the seeds' first pass: ChatGPT-backed Codex only), every
+    #: adapter (``codex,openai,demo``) elsewhere.
+    codex_chat_adapters: tuple[str, ...] = ()
+    # Autopilots and tools (docs/AUTOPILOTS.md). Hosts or networks (CIDR) ``http.fetch`` may reach
+    # although they are not public (an intranet, a test server); empty: public addresses only.
+    tools_http_allow: tuple[str, ...] = ()
+    #: The OpenAI-compatible endpoint of autopilots whose model is ``openai[:<model>]``.
+    autopilot_openai_url: str = ""
+    autopilot_openai_key: str = ""
+    autopilot_openai_model: str = ""
+    # L402 and agent payments (docs/L402.md). ``fake`` settles instantly with real preimages and says
+    # so in every response; ``lnd`` speaks LND's REST API at ``lnd_rest_url``.
+    lightning_backend: Literal["fake", "lnd"] = "fake"
+    lnd_rest_url: str = ""
+    #: Hex of the LND macaroon sent as ``Grpc-Metadata-macaroon`` (never logged, never returned).
+    lnd_macaroon_hex: str = ""
+    #: LND's self-signed ``tls.cert``; empty verifies against the system's CA store.
+    lnd_tls_cert_path: str = ""
+    lnd_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=300)] = 30.0
+    #: Root secret of the macaroons this platform's paywalls mint (each token's key derives from it);
+    #: empty derives one from ``session_secret`` (which production already requires to be strong).
+    l402_macaroon_secret: str = ""
+    #: Hosts or networks (CIDR) that the L402 client (paying external APIs) and paywall upstreams
+    #: (``upstream_url``) may reach although they are not public: loopback, private, link-local,
+    #: metadata addresses are refused otherwise. Development and tests only (a local upstream,
+    #: this instance's own ``127.0.0.1`` paywalls); empty in production.
+    l402_http_allow: tuple[str, ...] = ()
+    #: A paywall's upstream: connect/read timeout, largest request body forwarded and response body
+    #: relayed (``domains/l402/proxy.py``).
+    l402_upstream_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=300)] = 30.0
+    l402_upstream_max_request_bytes: Annotated[int, msgspec.Meta(ge=0)] = 8 * 1024 * 1024
+    l402_upstream_max_response_bytes: Annotated[int, msgspec.Meta(ge=0)] = 64 * 1024 * 1024
+    # Operations (docs/ops/). ``/metrics`` in the Prometheus text format; off: no collection, 404.
+    metrics_enabled: bool = True
+    #: Bearer token a scraper must send; empty: only loopback peers may scrape (metrics/exposition.py).
+    metrics_token: str = ""
 
     def __post_init__(self) -> None:
         if self.db_pool_min > self.db_pool_max:
@@ -162,6 +206,22 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=
         if self.google_client_secret and len(self.google_client_secret) < 16:
             raise SettingsError(f"{ENV_PREFIX}GOOGLE_CLIENT_SECRET looks truncated: copy it from the Google "
                                 "Cloud console's OAuth client page")
+
+    @property
+    def platform_admins(self) -> frozenset[str]:
+        """Lower-cased admin emails; development gets one well-known admin so the console can be tried."""
+        emails = self.admin_emails
+        if not emails and self.env == "local":
+            emails = (LOCAL_ADMIN_EMAIL,)
+        return frozenset(e.strip().lower() for e in emails if e.strip())
+
+    @property
+    def chat_adapters(self) -> tuple[str, ...]:
+        """The adapters the Codex access policy allows for chat (``codex_chat_adapters`` or its default)."""
+        chosen = tuple(a.strip().lower() for a in self.codex_chat_adapters if a.strip())
+        if chosen:
+            return chosen
+        return ("codex",) if self.env == "production" else ("codex", "openai", "demo")
 
     @property
     def uses_embedded_database(self) -> bool:
@@ -276,8 +336,15 @@ def _field_env_names() -> dict[str, str]:
     return {f"{ENV_PREFIX}{name.upper()}": name for name in Settings.__struct_fields__}
 
 
+#: Settings given in the environment as comma-separated lists.
+_LIST_SETTINGS = frozenset({
+    "allowed_origins", "trusted_proxies", "resend_webhook_secrets", "admin_emails", "l402_http_allow",
+    "tools_http_allow", "codex_chat_adapters",
+})
+
+
 def _parse_env_value(name: str, raw: str) -> Any:
-    if name in ("allowed_origins", "trusted_proxies", "resend_webhook_secrets"):
+    if name in _LIST_SETTINGS:
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw
 

@@ -16,27 +16,20 @@ import pytest
 from tests.conftest import run_sync
 from tests.identity.conftest import Session, sign_in
 
+#: The fuzzer itself is bounded (``FUZZ_TIMEOUT`` below); the suite's 180 s default is too short for it
+#: on a loaded 2-core machine once the API has every product domain. Exact request schemas (ADR 1101)
+#: give the coverage phase about 3x the cases: one run took 10 min at load average 17 on 2 cores.
+FUZZ_TIMEOUT = 1080
+pytestmark = pytest.mark.timeout(FUZZ_TIMEOUT + 120)
+
 #: Operations that end the credential schemathesis is using would starve the rest of the run.
 EXCLUDED = r"(/logout$|/sessions/revoke$|/tokens/current$)"
-#: Request-side checks (ST201 "schema-violating request accepted", ST202 "schema-valid request rejected")
-#: need request schemas that state every rule the server enforces (NUL-free strings, non-empty list
-#: items, "at least one of" bodies); /openapi.json does not yet (issue 16, the lead's typing work).
-#: Every response-side check runs: server errors, status codes, content types, headers, bodies.
-REQUEST_SIDE_CHECKS = "positive_data_acceptance,negative_data_rejection"
-#: Response conformance failures still open, each an undocumented answer of a route whose OpenAPI
-#: description issue 16 is completing (reported to the lead). This list only shrinks; anything not
-#: on it fails the test.
-PENDING_DOCS = frozenset({
-    ("DELETE /api/tokens/{token_id}", "ST103"),     # 404 undocumented
-    ("GET /api/internal/khala/metrics", "ST103"),   # 401 undocumented (no responses=ERRORS on Khala routes)
-    ("GET /api/sync/snapshot", "ST103"),            # 401, 422 undocumented
-    ("POST /api/internal/khala/publish", "ST103"),  # 401, 422 undocumented
-    ("POST /api/auth/register", "ST103"),           # 404 (registration off) undocumented
-    ("POST /api/v1/auth/register", "ST103"),
-    ("POST /login/email", "ST105"),                 # the 303 redirect's text/plain body undocumented
-    ("POST /login/verify", "ST105"),
-    ("POST /logout", "ST105"),
-})
+#: Every check runs, request-side ones included (ST201 "schema-violating request accepted", ST202
+#: "schema-valid request rejected"): /openapi.json states what the server enforces (NUL-free strings,
+#: non-empty list items, "at least one of" patches, exact msgspec request schemas; ADR 1101). The rules
+#: no JSON Schema can state (a BOLT11 checksum, "your own email", an opaque cursor, the retired chat
+#: API's 410, the form routes' 303) are allowed per operation, each with its reason, in this file:
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 _SECTION = re.compile(r"^_{3,} (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\S+) _{3,}$")
 _FAILURE = re.compile(r"^- (ST\d+) ")
 
@@ -60,16 +53,17 @@ FUZZ_ENV = {"OPENAGENTS_API_RATE_PER_SECOND": "100000", "OPENAGENTS_API_BURST": 
 
 def _run(url: str, tmp_path: Path, extra: list[str]) -> subprocess.CompletedProcess[str]:
     command = [
-        sys.executable, "-m", "schemathesis.cli", "run", f"{url}/openapi.json",
-        "--checks", "all", "--exclude-checks", REQUEST_SIDE_CHECKS, "--max-examples", "25", "--seed", "5",
+        sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "run", f"{url}/openapi.json",
+        "--checks", "all", "--max-examples", "25", "--seed", "5",
         "--phases", "examples,coverage,fuzzing",
         "--include-path-regex", r"^/(api|login|logout)",
         "--exclude-path-regex", EXCLUDED,
-        "--request-timeout", "10", "--continue-on-failure",
+        "--request-timeout", "10", "--continue-on-failure", "--workers", "2",
         *extra,
     ]
     # cwd: schemathesis keeps an example cache in ./.schemathesis; keep it out of the repository.
-    return subprocess.run(command, capture_output=True, text=True, timeout=480, check=False, cwd=tmp_path)
+    return subprocess.run(command, capture_output=True, text=True, timeout=FUZZ_TIMEOUT, check=False,
+                          cwd=tmp_path)
 
 
 @pytest.mark.parametrize("credential", ["bearer", "anonymous"])
@@ -89,4 +83,4 @@ def test_every_check_passes_on_every_operation(live_server, database_url, tmp_pa
     found = failures(out)
     assert not [f for f in found if f[1] == "ST100"] and "Server error" not in out, out[-8000:]
     assert "unhandled_exception" not in server.log()
-    assert found <= PENDING_DOCS, (sorted(found - PENDING_DOCS), out[-8000:])
+    assert not found, (sorted(found), out[-8000:])

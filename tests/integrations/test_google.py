@@ -102,3 +102,26 @@ async def test_the_json_twin_returns_the_authorize_url(people) -> None:
     response = await ada.post("/api/settings/integrations/google/authorize")
     assert response.status_code == 200
     assert "code_challenge=" in response.json()["data"]["authorize_url"]
+
+
+async def test_a_callback_after_the_session_cookie_expired_answers_a_page_not_json(people, db: asyncpg.Connection) -> None:
+    ada = await people()
+    callback = await authorize(ada)
+    session_cookie = next(name for name in ada.cookies if name.endswith("oa_session"))
+    # the browser dropped the expired session cookie; what is left (CSRF, refresh) still travels
+    left = "; ".join(f"{k}={v}" for k, v in ada.cookies.items() if k != session_cookie)
+    page = await ada.http.get(callback, headers={"cookie": left, "accept": "text/html"})
+    assert page.status_code == 401 and page.headers["content-type"].startswith("text/html"), page.text
+    assert 'data-reason="session_expired"' in page.text and "Sign in again" in page.text
+    assert 'href="/login?next=/settings/integrations"' in page.text
+    garbage = await ada.http.get(callback, headers={"cookie": f"{session_cookie}=oa_at_expired"})
+    assert garbage.status_code == 401 and 'data-reason="session_expired"' in garbage.text
+    assert await db.fetchval("SELECT count(*) FROM integrations") == 0
+    # signed in again, the same person connects with a fresh redirect
+    assert (await ada.get(await authorize(ada))).status_code == 303
+
+
+async def test_the_redirect_without_a_session_answers_a_page(people) -> None:
+    ada = await people()
+    page = await ada.http.get("/settings/integrations/google/redirect")
+    assert page.status_code == 401 and 'data-reason="session_expired"' in page.text

@@ -6,6 +6,7 @@ import json
 
 import asyncpg
 from openagents_server.domains.runtime import receipts
+from openagents_server.domains.runtime import repository as runtime
 
 from tests.runtime.conftest import BASE, Person
 
@@ -153,12 +154,14 @@ async def test_the_stored_receipt_is_rebuilt_byte_for_byte_from_the_log(ada: Per
     worker = await ada.worker()
     thread = await ada.thread(worker)
     await ada.turn(worker, thread, "t1", "hello")
-    for run in await db.fetch("SELECT * FROM runtime_runs"):
-        events = await log.read(db, f"run:{run['id']}:events", 0, 1000)
-        rebuilt = receipts.build(dict(run), events)
-        stored = await db.fetchrow("SELECT receipt, receipt_hash FROM runtime_receipts WHERE run_id = $1", run["id"])
+    for run_id in await runtime.all_run_ids(db):
+        run = await runtime.run(db, run_id)
+        assert run is not None
+        events = await log.read(db, f"run:{run_id}:events", 0, 1000)
+        rebuilt = receipts.build(run, events)
+        stored = await db.fetchrow("SELECT receipt, receipt_hash FROM runtime_receipts WHERE run_id = $1", run_id)
         assert bytes(stored["receipt"]) == rebuilt.body and stored["receipt_hash"] == rebuilt.receipt_hash
-        assert rebuilt.replay == receipts.build(dict(run), events).replay
+        assert rebuilt.replay == receipts.build(run, events).replay
         assert len(rebuilt.replay.splitlines()) == len(events)
 
 

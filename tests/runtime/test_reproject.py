@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 from openagents_server.domains.runtime import projector
+from openagents_server.domains.runtime import repository as runtime
 from openagents_server.domains.runtime.cli import receipt_of, reproject_all
 
 from tests.runtime.conftest import Person
@@ -30,7 +31,8 @@ async def test_applying_an_event_twice_is_a_no_op_and_a_gap_is_reported(ada: Per
     worker = await ada.worker()
     thread = await ada.thread(worker)
     await ada.turn(worker, thread, "t1", "hi", deltas=("x",))
-    run = await db.fetchrow("SELECT * FROM runtime_runs WHERE request_id = 't1'")
+    run = await runtime.run(db, await db.fetchval("SELECT id FROM runtime_runs WHERE request_id = 't1'"))
+    assert run is not None
     before = await projector.summary_hash(db)
     delta = {"method": "item/agentMessage/delta", "params": {"thread_id": thread, "item_id": "item_t1", "delta": "!"}}
     async with db.transaction():
@@ -38,4 +40,4 @@ async def test_applying_an_event_twice_is_a_no_op_and_a_gap_is_reported(ada: Per
         assert await projector.apply(db, run, 999, "codex.notification", delta) is False  # a gap
     assert await projector.summary_hash(db) == before
     drift = await db.fetch("SELECT topic, expected_seq, got_seq FROM runtime_drift_reports")
-    assert [tuple(r) for r in drift] == [(f"run:{run['id']}:events", run["latest_seq"] + 1, 999)]
+    assert [tuple(r) for r in drift] == [(f"run:{run.id}:events", run.latest_seq + 1, 999)]

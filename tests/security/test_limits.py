@@ -93,3 +93,46 @@ def test_a_user_holds_at_most_a_hundred_tokens(server, database_url) -> None:
         assert created == [201] * MAX_TOKENS_PER_USER
         refused = http.post("/api/tokens", json={"name": "one too many"})
     assert refused.status_code == 422 and "name" in refused.json()["errors"]
+
+
+async def test_concurrent_requests_share_one_lease_instead_of_each_fetching_their_own(database_url) -> None:
+    """32 connections of one client whose local lease is spent must cost one lease statement, not 32
+    (each also taking a whole batch from the shared bucket and queueing on the pool)."""
+    import asyncio
+
+    from openagents_server.rate_limit import CredentialBudget
+
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=10)
+    try:
+        budget = CredentialBudget(lambda: pool, rate=0.001, burst=2000)
+        assert budget.batch == 100
+        await asyncio.gather(*(budget.spend("cred-1") for _ in range(64)))
+        row = await pool.fetchrow("SELECT granted, tokens FROM api_credential_buckets WHERE credential_id = 'cred-1'")
+        # One lease of 100 covered all 64 requests: the bucket lost one batch, not 64 of them.
+        assert row["granted"] == 100 and 1899 < row["tokens"] <= 1901, dict(row)
+        # The lease is shared, not lost: 36 more requests need no statement at all.
+        await asyncio.gather(*(budget.spend("cred-1") for _ in range(36)))
+        assert await pool.fetchval("SELECT tokens FROM api_credential_buckets WHERE credential_id = 'cred-1'") <= 1901
+        # The 101st request leases the next batch.
+        await budget.spend("cred-1")
+        assert 1799 < await pool.fetchval("SELECT tokens FROM api_credential_buckets WHERE credential_id = 'cred-1'") <= 1801
+    finally:
+        await pool.close()
+
+
+async def test_a_waiter_that_goes_away_does_not_cancel_the_lease_others_wait_on(database_url) -> None:
+    import asyncio
+
+    from openagents_server.rate_limit import CredentialBudget
+
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
+    try:
+        budget = CredentialBudget(lambda: pool, rate=0.001, burst=2000)
+        tasks = [asyncio.create_task(budget.spend("cred-2")) for _ in range(5)]
+        await asyncio.sleep(0)
+        tasks[1].cancel()  # a client disconnects while the first request fetches the lease
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        assert isinstance(results[1], asyncio.CancelledError)
+        assert [r for i, r in enumerate(results) if i != 1] == [None] * 4
+    finally:
+        await pool.close()

@@ -2,7 +2,8 @@
 off-screen, which on this machine runs on lavapipe (Mesa's CPU Vulkan). Used by the golden tests.
 
 Text runs are rasterised here as one solid bar per character (0.55 em wide, 0.7 em tall): there is no
-canvas ``fillText`` natively. That keeps the atlas, its texture coordinates and the tint under test;
+canvas ``fillText`` natively. Images come from ``images`` (``FakeImages``: RGBA pixels), scaled to their
+atlas slot by nearest neighbour. That keeps the atlas, its texture coordinates and the tint under test;
 real glyph shapes are compared in the browser (WebGPU vs Canvas2D screenshots, e2e).
 """
 
@@ -14,8 +15,9 @@ import zlib
 from pathlib import Path
 
 import wgpu
+from openagents_shell.host.fake import FakeImages
 from openagents_shell.render import wgsl
-from openagents_shell.render.webgpu import Batch, RasterItem
+from openagents_shell.render.webgpu import IMAGE_FONT, Batch, RasterItem
 
 FORMAT = wgpu.TextureFormat.rgba8unorm
 _BLEND = {"src_factor": wgpu.BlendFactor.one, "dst_factor": wgpu.BlendFactor.one_minus_src_alpha,
@@ -23,7 +25,8 @@ _BLEND = {"src_factor": wgpu.BlendFactor.one, "dst_factor": wgpu.BlendFactor.one
 
 
 class NativeGpu:
-    def __init__(self) -> None:
+    def __init__(self, images: FakeImages | None = None) -> None:
+        self.images = images
         adapter = wgpu.gpu.request_adapter_sync(power_preference="high-performance")
         self.adapter_info = dict(adapter.info)
         self.device = adapter.request_device_sync()
@@ -69,6 +72,16 @@ class NativeGpu:
             self.atlas_pixels = bytearray(atlas_size * atlas_size * 4)
         px = self.atlas_pixels
         for slot, text, font, line_h, dpr in items:
+            if font.startswith(IMAGE_FONT):
+                img = self.images.get(text) if self.images is not None else None
+                for y in range(slot.h):
+                    if img is None:
+                        break
+                    sy = y * img.height // slot.h
+                    row = ((slot.y + y) * self.atlas_size + slot.x) * 4
+                    px[row:row + slot.w * 4] = b"".join(
+                        img.rgba[(sy * img.width + x * img.width // slot.w) * 4:][:4] for x in range(slot.w))
+                continue
             size = float(re.search(r"([\d.]+)px", font).group(1)) * dpr  # type: ignore[union-attr]
             bar_w, bar_h = max(1, round(size * 0.55) - 1), max(1, round(size * 0.7))
             top = slot.y + (slot.h - bar_h) // 2

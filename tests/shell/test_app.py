@@ -15,6 +15,7 @@ from openagents_shell.app import (
     reduce,
 )
 from openagents_shell.routes import match
+from openagents_shell.sync.live import WatchSync
 
 
 @pytest.mark.parametrize("path, name, params", [
@@ -39,9 +40,9 @@ def test_route_matching(path: str, name: str, params: dict[str, str]) -> None:
 
 def test_navigation_pushes_state_and_renders() -> None:
     state = initial_state("b1", "/")
-    state, effects = reduce(state, Navigate("/feed"))
-    assert state.path == "/feed" and state.route.name == "feed"
-    assert effects == [PushState("/feed"), Render()]
+    state, effects = reduce(state, Navigate("/debug"))  # a page that loads no data
+    assert state.path == "/debug" and state.route.name == "debug"
+    assert effects == [PushState("/debug"), WatchSync("/debug"), Render()]  # /debug shows the sync state
 
 
 def test_navigation_to_the_current_page_does_nothing() -> None:

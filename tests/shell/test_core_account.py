@@ -70,7 +70,8 @@ def test_replay_deep_link_sign_in_and_profile_edit() -> None:
     assert verify.payload == {"email": "ada@example.com", "code": "123456", "challenge_id": "ch1"}
     # signed in: straight back to the deep link, which loads its data
     assert s7.path == "/settings/profile" and PushState("/settings/profile") in e7 and s7.signed_in
-    assert calls(e7) == [("profile_load", "GET", "/api/settings/profile")]
+    # and /api/me names the person (for their notifications topic and the user menu)
+    assert calls(e7) == [("me", "GET", "/api/me"), ("profile_load", "GET", "/api/settings/profile")]
     assert s8.profile.loaded and s8.profile.name == "Ada"
     assert s10.profile.error == "Enter your name." and calls(e10) == []  # empty name: at the field, no request
     assert s9.profile.error is None

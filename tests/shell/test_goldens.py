@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 from openagents_shell.app import Gallery, initial_state
+from openagents_shell.host.fake import FakeImage, FakeImages
 from openagents_shell.pages import shell
 from openagents_shell.render.webgpu import WebGpuBackend
 from openagents_shell.ui import scene
-from openagents_shell.ui.components import column, heading, label, pad, virtual_list
-from openagents_shell.ui.display import Clip, Op, PopClip, Rect, TextRun
+from openagents_shell.ui.components import column, heading, image, label, pad, sticky_header, virtual_list
+from openagents_shell.ui.display import Clip, Image, Op, PopClip, Rect, TextRun
 from openagents_shell.ui.element import Font, Style, box
 from openagents_shell.ui.layout import Layout
 from openagents_shell.ui.text import TextMeasurer, approximate_width
@@ -28,10 +29,21 @@ MEAN_TOLERANCE = 1.0  # mean absolute difference per channel (0–255)
 FAR_TOLERANCE = 0.002  # share of pixels differing by more than 48 in a channel
 
 
+def _quarters(n: int = 8) -> FakeImage:
+    """An n×n image: blue, red, green, yellow quarters (opaque), for the image scenes."""
+    colours = (b"\x2f\x5f\xe0\xff", b"\xb3\x26\x1e\xff", b"\x1e\x8e\x3e\xff", b"\xf9\xab\x00\xff")
+    h = n // 2
+    return FakeImage(n, n, b"".join(colours[(y >= h) * 2 + (x >= h)] for y in range(n) for x in range(n)))
+
+
+IMAGES = FakeImages()
+IMAGES.load("/quarters.png", _quarters())
+
+
 @pytest.fixture(scope="module")
 def gpu() -> NativeGpu:
     try:
-        return NativeGpu()
+        return NativeGpu(IMAGES)
     except Exception as exc:  # noqa: BLE001
         pytest.fail(f"no native WebGPU adapter (mesa-vulkan-drivers from scripts/system-deps.sh?): {exc}")
 
@@ -59,10 +71,18 @@ def scenes() -> dict[str, tuple[int, int, float, list[Op]]]:
     rows = [box(label(f"Row {i}"), style=Style(padding=pad(6, 12), background="surface" if i % 2 else None))
             for i in range(200)]
     lst = box(virtual_list(rows, name="Rows", key="rows", height=240), style=Style(padding=pad(8)))
+    sections = [box(sticky_header(f"Section {n}"), *(label(f"Item {n}.{i}") for i in range(8))) for n in range(3)]
+    sticky = box(box(*sections, key="s", style=Style(scroll=True, height=200)), style=Style(padding=pad(8)))
+    pictures = column(image("/quarters.png", "Quarters", width=64, height=64),
+                      image("/quarters.png", "Quarters, wide", width=120, height=40), padding=pad(8))
     return {
         "shapes": (320, 200, 2.0, shapes),
         "text_sizes": (320, 220, 1.0, view_ops(sizes, LIGHT, 320, 220)),
         "scrolled_list": (240, 256, 1.0, view_ops(lst, LIGHT, 240, 256, {"rows": 300.0})),
+        "sticky_headers": (240, 216, 1.0, view_ops(sticky, LIGHT, 240, 216, {"s": 150.0})),
+        "images": (160, 140, 2.0, view_ops(pictures, LIGHT, 160, 140) + [Clip(100, 20, 40, 40),
+                                                                          Image(90, 10, 60, 60, "/quarters.png"),
+                                                                          PopClip()]),
         "debug_light": (480, 640, 1.0, view_ops(shell.view(debug), LIGHT, 480, 640)),
         "debug_dark_dialog": (480, 640, 1.0, view_ops(
             shell.view(debug.__class__(**{**debug.__dict__, "gallery": Gallery(dialog=True, name="Ada")})),
@@ -73,7 +93,7 @@ def scenes() -> dict[str, tuple[int, int, float, list[Op]]]:
 @pytest.mark.parametrize("name", list(scenes()))
 def test_native_render_matches_the_golden_image(gpu: NativeGpu, name: str) -> None:
     width, height, dpr, ops = scenes()[name]
-    backend = WebGpuBackend(gpu)
+    backend = WebGpuBackend(gpu, images=IMAGES)
     backend.resize(width, height, dpr)
     backend.draw(ops)
     w, h = round(width * dpr), round(height * dpr)

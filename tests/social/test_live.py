@@ -14,6 +14,8 @@ from tests.khala.support import KhalaClient, token
 from tests.khala.test_acl import _subscribe_outcome
 
 LIVE_WITHIN_SECONDS = 1.0
+#: whispers share the notifications topic with the security notifications of issue 19 (a sign-in)
+WHISPER = "whisper:"
 
 
 async def _public_token(http) -> str:
@@ -22,14 +24,14 @@ async def _public_token(http) -> str:
     return minted.json()["data"]["token"]
 
 
-async def _next_update(client: KhalaClient, topic: str, timeout: float = 5.0) -> d.Update:
+async def _next_update(client: KhalaClient, topic: str, timeout: float = 5.0, doc_prefix: str = "") -> d.Update:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
         message = await client.recv(max(0.01, deadline - loop.time()))
         if isinstance(message, d.UpdateBatch):
             for update in message.updates:
-                if update.topic == topic:
+                if update.topic == topic and update.doc_key.startswith(doc_prefix):
                     return update
 
 
@@ -85,14 +87,14 @@ async def test_whispers_and_their_read_receipts_reach_both_people_live(http, per
         started = time.monotonic()
         sent = await http.post("/api/whispers", json={"recipient_id": bob.user_id, "text": "hey"}, headers=ada.headers)
         bob_client, bob_topic = sockets[bob.user_id]
-        arrived = json.loads((await _next_update(bob_client, bob_topic)).payload)
+        arrived = json.loads((await _next_update(bob_client, bob_topic, doc_prefix=WHISPER)).payload)
         assert time.monotonic() - started < LIVE_WITHIN_SECONDS
         assert arrived["id"] == sent.json()["data"]["id"] and arrived["read_at"] is None
         ada_client, ada_topic = sockets[ada.user_id]
-        assert json.loads((await _next_update(ada_client, ada_topic)).payload)["id"] == arrived["id"]
+        assert json.loads((await _next_update(ada_client, ada_topic, doc_prefix=WHISPER)).payload)["id"] == arrived["id"]
         started = time.monotonic()
         await http.patch(f"/api/whispers/{arrived['id']}/read", headers=bob.headers)
-        receipt = json.loads((await _next_update(ada_client, ada_topic)).payload)
+        receipt = json.loads((await _next_update(ada_client, ada_topic, doc_prefix=WHISPER)).payload)
         assert time.monotonic() - started < LIVE_WITHIN_SECONDS
         assert receipt["id"] == arrived["id"] and receipt["read_at"] is not None
     finally:
@@ -127,3 +129,18 @@ async def test_public_tokens_are_rate_limited_per_address(http) -> None:
     limited = await http.post("/api/sync/public-token")
     assert limited.status_code == 429
     assert 1 <= int(limited.headers["retry-after"]) <= 60
+
+
+async def test_a_signed_in_persons_sync_token_reads_the_feed_beside_their_own_topics(http, person, server) -> None:
+    ada = await person("ada")
+    default = (await http.post("/api/sync/token", json={}, headers=ada.headers)).json()["data"]
+    assert "feed.read" not in default["granted_scopes"]  # asked for, not by default
+    minted = await http.post("/api/sync/token", headers=ada.headers,
+                             json={"topics": ["feed:public", f"user:{ada.user_id}:notifications"]})
+    assert minted.status_code == 200, minted.text
+    data = minted.json()["data"]
+    assert "feed.read" in data["granted_scopes"]
+    assert await _subscribe_outcome(server, data["token"], "feed:public") == "ok"
+    by_scope = await http.post("/api/sync/token", json={"scopes": ["feed.read"], "topics": ["feed:public"]},
+                               headers=ada.headers)
+    assert by_scope.status_code == 200 and by_scope.json()["data"]["granted_scopes"] == ["feed.read"]

@@ -2,7 +2,8 @@
 
 While ``failing`` holds a status (502, 503 or 504) every request gets that status and a short HTML
 body, as nginx or a cloud load balancer answers when it cannot reach the app; otherwise requests and
-responses pass through unchanged. HTTP/1.1 keep-alive towards the browser; one upstream connection per
+responses pass through unchanged, except the response headers ``override`` sets for a path prefix
+(a backend answering from another build than the one that served the page). HTTP/1.1 keep-alive towards the browser; one upstream connection per
 request (simple, and good enough for a test).
 """
 
@@ -25,6 +26,8 @@ class GatewayProxy:
         target = urlsplit(upstream)
         self.upstream_host, self.upstream_port = target.hostname or "127.0.0.1", target.port or 80
         self.failing: int | None = None
+        #: path prefix -> response headers replaced on the way back
+        self.override: dict[str, dict[str, str]] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -67,9 +70,14 @@ class GatewayProxy:
                     data = resp.read()
                     self.send_response(resp.status, resp.reason)
                     head = self.command == "HEAD"  # keeps the upstream's content-length: no body follows
+                    override = {name.lower(): value for prefix, headers in proxy.override.items()
+                                if self.path.startswith(prefix) for name, value in headers.items()}
                     for name, value in resp.getheaders():
-                        if name.lower() not in _HOP_BY_HOP and (head or name.lower() != "content-length"):
+                        if name.lower() not in _HOP_BY_HOP and (head or name.lower() != "content-length") \
+                                and name.lower() not in override:
                             self.send_header(name, value)
+                    for name, value in override.items():
+                        self.send_header(name, value)
                     if not head:
                         self.send_header("content-length", str(len(data)))
                     self.end_headers()

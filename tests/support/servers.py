@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from openagents_server.metrics.multiproc import MULTIPROC_ENV, fresh_metrics_dir
 from openagents_server.serve import granian_command
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,6 +35,7 @@ class LiveServer:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    metrics_parent: Path | None = None
 
     @property
     def url(self) -> str:
@@ -47,8 +51,14 @@ class LiveServer:
             "OPENAGENTS_ENV": "test",
             "OPENAGENTS_DATABASE_URL": self.database_url,
             "OPENAGENTS_LOG_LEVEL": "warning",
+            # the browser's pages come from this server, so Khala's Origin check must admit it
+            "OPENAGENTS_PUBLIC_ORIGIN": self.url,
             **self.env,
         }
+        # Every worker's metrics in one place, as `openagents serve` does (metrics/multiproc.py).
+        if MULTIPROC_ENV not in self.env:
+            self.metrics_parent = Path(tempfile.mkdtemp(prefix="oa-metrics-"))
+            env[MULTIPROC_ENV] = fresh_metrics_dir(self.metrics_parent)
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"oa-granian-{self.port}.log"
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
@@ -84,3 +94,5 @@ class LiveServer:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()
+        if self.metrics_parent is not None:
+            shutil.rmtree(self.metrics_parent, ignore_errors=True)

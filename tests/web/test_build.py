@@ -13,7 +13,8 @@ from pathlib import Path
 import brotli
 import pytest
 from openagents_build import BuildOptions, build_bundle, pipeline
-from openagents_build.pins import DEPENDENCY_WHEELS, PYODIDE_CORE_FILES
+from openagents_build.pins import DEPENDENCY_WHEELS, LAZY_WHEELS, PYODIDE_CORE_FILES
+from openagents_build.wheels import WheelError, fetch_dependency_wheels, wheel_filename
 from openagents_proto.bundle_manifest import decode_manifest
 
 from tests.support.bundles import REPO, TIME_A, BuiltBundles
@@ -76,7 +77,8 @@ def test_bundle_ships_pinned_runtime_wheels_and_a_lock_listing_exactly_them(bund
         assert (runtime / name).read_bytes() == (npm / name).read_bytes()
     lock = json.loads((root / manifest.entry.lock.lstrip("/")).read_text())
     assert lock["info"]["python"].startswith("3.14")
-    assert set(lock["packages"]) == {"openagents-shell", *(w.name for w in DEPENDENCY_WHEELS)}
+    assert set(lock["packages"]) == {"openagents-shell", *(w.name for w in DEPENDENCY_WHEELS),
+                                     *(w.name for w in LAZY_WHEELS)}
     lock_dir = (root / manifest.entry.lock.lstrip("/")).parent
     for entry in lock["packages"].values():
         wheel = lock_dir / entry["file_name"]
@@ -84,6 +86,47 @@ def test_bundle_ships_pinned_runtime_wheels_and_a_lock_listing_exactly_them(bund
     assert lock["packages"]["openagents-shell"]["depends"] == []  # the first frame needs only the shell
     assert set(manifest.entry.deferred_packages) == {w.name for w in DEPENDENCY_WHEELS}
     assert "openagents_shell" in lock["packages"]["openagents-shell"]["imports"]
+
+
+def test_page_level_wheels_are_in_the_lock_and_manifest_but_loaded_by_no_one_at_boot(bundles: BuiltBundles) -> None:
+    """Pygments and segno (ADR 0308): pinned files with their sha256 in the lock (the browser checks it
+    through fetch integrity), listed as lazy; not in the boot packages, not deferred, not in the boot
+    progress sizes, not precached by the worker (it caches them on first use)."""
+    root = bundles.root / bundles.a
+    manifest = decode_manifest((root / "manifest.json").read_bytes())
+    names = [w.name for w in LAZY_WHEELS]
+    assert manifest.entry.lazy_packages == names == ["pygments", "segno"]
+    assert not set(names) & set(manifest.entry.packages) and not set(names) & set(manifest.entry.deferred_packages)
+    lock = json.loads((root / manifest.entry.lock.lstrip("/")).read_text())
+    lock_dir = (root / manifest.entry.lock.lstrip("/")).parent
+    wheels = {w.name: w for w in manifest.wheels}
+    for pin in LAZY_WHEELS:
+        entry, wheel = lock["packages"][pin.name], wheels[pin.name]
+        assert entry["sha256"] == wheel.sha256 == pin.sha256 and entry["version"] == wheel.version == pin.version
+        assert entry["imports"] == list(pin.imports) and entry["depends"] == []
+        assert (lock_dir / entry["file_name"]).resolve() == (root / wheel.url.lstrip("/")).resolve()
+        assert wheel.url.endswith("/" + wheel_filename(pin)) and HASHED.match(wheel.url[1:])
+        assert hashlib.sha256((root / wheel.url.lstrip("/")).read_bytes()).hexdigest() == pin.sha256
+    lazy_urls = sorted(wheels[n].url for n in names)
+    assert manifest.service_worker.lazy == lazy_urls
+    assert not set(lazy_urls) & set(manifest.service_worker.pinned)
+    assert {a.path for a in manifest.assets} >= {u[1:] for u in lazy_urls}  # shipped, compressed, hashed
+    index = (root / "index.html").read_text()
+    config = json.loads(re.search(r'<script type="application/json" id="oa-boot-config">(.*?)</script>', index, re.DOTALL)[1])
+    assert config["lazy_packages"] == names and not set(names) & set(config["deferred_packages"])
+    assert not set(lazy_urls) & set(config["sizes"])
+    sw = (root / "sw.js").read_text()
+    bundle = json.loads(sw.split("\n", 1)[0].removeprefix("self.OA_BUNDLE = ").rstrip(";"))
+    assert bundle["lazy"] == lazy_urls and not set(lazy_urls) & set(bundle["pinned"])
+
+
+def test_a_cached_wheel_that_does_not_match_its_pin_is_refused_and_dropped(tmp_path: Path) -> None:
+    pin = LAZY_WHEELS[1]
+    cached = tmp_path / wheel_filename(pin)
+    cached.write_bytes(b"PK\x03\x04 not the pinned segno")
+    with pytest.raises(WheelError, match="does not match the pin"):
+        fetch_dependency_wheels(tmp_path, [pin])
+    assert not cached.exists()  # the next build downloads it again instead of trusting it
 
 
 def test_shell_wheel_contains_the_shell_and_the_contracts_package(bundles: BuiltBundles) -> None:

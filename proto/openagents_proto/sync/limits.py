@@ -38,7 +38,9 @@ MAX_ID_LENGTH = 128  # request ids, build ids, device ids, doc keys
 
 TOPIC_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9:._\-]*")
 
-OwnerKind = Literal["user", "org", "resource", "public"]  # public: any token with the scope
+#: public: any token with the scope; admin: any token with the scope, which only platform
+#: administrators' sessions are granted (ADR 0604)
+OwnerKind = Literal["user", "org", "resource", "public", "admin"]
 
 
 class TopicClass(msgspec.Struct, frozen=True, kw_only=True):
@@ -75,7 +77,12 @@ NOTIFICATIONS = TopicClass(name="notifications", qos="cold", replay_budget=500, 
 #: The public shout feed, readable by anonymous public sync tokens (issue 21, ADR 0700).
 FEED = TopicClass(name="feed", qos="hot", replay_budget=3_000, publish_per_second=240,
                   max_payload_bytes=8 * 1024, retention_seconds=1 * DAY, scope="feed.read")
-TOPIC_CLASSES: tuple[TopicClass, ...] = (RUN_EVENTS, WORKER_LIFECYCLE, CODEX_WORKER_EVENTS, NOTIFICATIONS, FEED)
+#: Platform administrators' view of the runtime (issue 20, ADR 0604): worker and run status changes of
+#: every person, never message text. One topic for the platform, so its publish rate is the platform's.
+ADMIN_RUNTIME = TopicClass(name="admin_runtime", qos="warm", replay_budget=10_000, publish_per_second=2_000,
+                           max_payload_bytes=8 * 1024, retention_seconds=1 * DAY, scope="admin.runtime")
+TOPIC_CLASSES: tuple[TopicClass, ...] = (RUN_EVENTS, WORKER_LIFECYCLE, CODEX_WORKER_EVENTS, NOTIFICATIONS, FEED,
+                                         ADMIN_RUNTIME)
 
 
 class TopicPattern(msgspec.Struct, frozen=True, kw_only=True):
@@ -106,6 +113,8 @@ TOPIC_PATTERNS: tuple[TopicPattern, ...] = (
     TopicPattern(pattern=rf"org:{_ID}:worker_events", topic_class=CODEX_WORKER_EVENTS, owner_kind="org",
                  example="org:{id}:worker_events"),
     TopicPattern(pattern=r"feed:(?P<id>public)", topic_class=FEED, owner_kind="public", example="feed:public"),
+    TopicPattern(pattern=r"admin:(?P<id>runtime)", topic_class=ADMIN_RUNTIME, owner_kind="admin",
+                 example="admin:runtime"),
 )
 
 

@@ -40,6 +40,26 @@ class ReplayTelemetry(Domain, kw_only=True):
     catchup_duration_ms: Count = 0
 
 
+StoreName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+RendererName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+
+
+class StorageResetTelemetry(Domain, kw_only=True):
+    reason_code: ReasonCode
+    stores: Annotated[tuple[StoreName, ...], msgspec.Meta(max_length=16)] = ()
+    watermarks_kept: bool = False
+    records_dropped: Count = 0
+
+
+class RendererFallbackTelemetry(Domain, kw_only=True):
+    from_renderer: RendererName
+    to_renderer: RendererName
+    reason_code: ReasonCode
+
+
+DETAILS = ("reconnect", "auth_failure", "replay", "storage_reset", "renderer_fallback")
+
+
 class ClientTelemetryEvent(Domain, kw_only=True):
     schema_version: Literal["openagents.sync.client_telemetry.v1"] = TELEMETRY_SCHEMA_VERSION
     event_id: NonEmpty
@@ -55,11 +75,13 @@ class ClientTelemetryEvent(Domain, kw_only=True):
     reconnect: ReconnectTelemetry | None = None
     auth_failure: AuthFailureTelemetry | None = None
     replay: ReplayTelemetry | None = None
+    storage_reset: StorageResetTelemetry | None = None
+    renderer_fallback: RendererFallbackTelemetry | None = None
 
     def __post_init__(self) -> None:
-        details = [n for n in ("reconnect", "auth_failure", "replay") if getattr(self, n) is not None]
+        details = [n for n in DETAILS if getattr(self, n) is not None]
         if len(details) != 1:
             raise ContractError("detail", "missing" if not details else "duplicate",
-                                "exactly one of reconnect, auth_failure, replay is set")
+                                f"exactly one of {', '.join(DETAILS)} is set")
         if self.surface is ClientSurface.UNSPECIFIED:
             raise ContractError("surface", "missing", "is required")

@@ -8,6 +8,7 @@ reused on the next start. PostgreSQL refuses to run as root, so as root every bi
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import os
 import pwd
@@ -66,6 +67,42 @@ class EmbeddedPostgres:
         self.root = Path(self.root).resolve()
         if self.bin_dir is None:
             self.bin_dir = find_pg_bin_dir()
+        self._owner_fd: int | None = None
+
+    # -- ownership -----------------------------------------------------------------------------
+
+    @property
+    def owner_lock(self) -> Path:
+        return self.root / "owner.lock"
+
+    def claim(self) -> bool:
+        """Try to become the cluster's owner: the process that stops it when it is done.
+
+        The owner holds an exclusive ``flock`` on ``root/owner.lock`` for as long as it lives; the
+        kernel drops it when the process dies, however it dies. So a cluster left running by a
+        killed ``openagents serve`` has no owner and the next start adopts it (and stops it on its
+        own Ctrl-C), while a command run beside a live server (``openagents migrate``) finds the
+        lock held and leaves the server's cluster alone. See docs/adr/0001.
+        """
+        if self._owner_fd is not None:
+            return True
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.owner_lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._owner_fd = fd
+        return True
+
+    def release(self) -> None:
+        """Give up ownership (the cluster keeps running unless :meth:`stop` was called)."""
+        if self._owner_fd is not None:
+            os.close(self._owner_fd)
+            self._owner_fd = None
 
     @property
     def data_dir(self) -> Path:

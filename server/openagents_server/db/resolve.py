@@ -15,15 +15,24 @@ def embedded_for(settings: Settings) -> EmbeddedPostgres:
 
 @contextmanager
 def database_dsn(settings: Settings, keep_running: bool = False) -> Iterator[str]:
-    """Yield a DSN; an embedded cluster started here is stopped on exit unless ``keep_running``."""
+    """Yield a DSN for the configured database.
+
+    The embedded cluster is stopped on exit (also when starting it fails or is interrupted) by the
+    process that owns it (:meth:`EmbeddedPostgres.claim`): the one that started it, or the one that
+    adopted it from a process that died without stopping it. A command run while a live server owns
+    the cluster uses it and leaves it running; ``keep_running`` leaves it running in any case.
+    """
     if not settings.uses_embedded_database:
         yield settings.database_url
         return
     cluster = embedded_for(settings)
-    was_running = cluster.is_initialized() and cluster.is_running()
-    cluster.start()
+    owner = cluster.claim()
     try:
+        cluster.start()
         yield cluster.dsn()
     finally:
-        if not was_running and not keep_running:
-            cluster.stop()
+        try:
+            if owner and not keep_running:
+                cluster.stop()
+        finally:
+            cluster.release()

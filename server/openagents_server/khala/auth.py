@@ -57,7 +57,9 @@ def authorize(claims: SyncTokenClaims, topic: Topic, state: TopicState | None) -
         allowed = topic.owner_id == claims.oa_user_id
     elif topic.owner_kind == "org":
         allowed = topic.owner_id == claims.oa_org_id
-    elif topic.owner_kind == "public":  # issue 21: the scope (checked above) is all a public topic needs
+    elif topic.owner_kind in ("public", "admin"):
+        # issue 21: the scope (checked above) is all a public topic needs; an admin topic's scope is
+        # minted for platform administrators' sessions only (ADR 0604)
         allowed = True
     else:
         allowed = state is not None and (

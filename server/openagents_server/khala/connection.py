@@ -126,7 +126,7 @@ class Connection:
     def evict_slow(self) -> None:
         if self._done.done():
             return  # already ending (more frames may be refused before the close runs)
-        self.hub.metrics.slow_consumer_evictions += 1
+        self.hub.metrics.count_eviction()
         self.terminate(KhalaClose(codes.SLOW_CONSUMER, "outbound queue overflowed; resume from your watermarks",
                                   retry_after_ms=1000))
 
@@ -138,7 +138,7 @@ class Connection:
         )
 
     def stale_close(self, stale: list[d.StaleCursor], request_id: str = "") -> KhalaClose:
-        self.hub.metrics.stale_cursors += len(stale)
+        self.hub.metrics.count_stale([s.reason.value for s in stale])
         first = stale[0]
         reason = first.reason.value
         if first.requested_watermark > first.head_watermark:
@@ -155,7 +155,7 @@ class Connection:
     # -- main loop --------------------------------------------------------------------------------
 
     async def run(self) -> None:
-        self.hub.metrics.connections_opened += 1
+        self.hub.metrics.count_opened()
         writer_task = asyncio.create_task(self.writer.run(), name=f"{self.id}-writer")
         reader_task = asyncio.create_task(self._read_loop(), name=f"{self.id}-reader")
         heartbeat_task = asyncio.create_task(self._heartbeat_loop(), name=f"{self.id}-heartbeat")

@@ -206,6 +206,7 @@ class Hub:
     async def _pump(self, sub: Subscription) -> None:
         """Replay (or catch up) from the log in batches of ≤ 200 updates and ≤ MAX_BATCH_BYTES, then go live."""
         conn, topic = sub.conn, sub.topic
+        replayed = 0
         try:
             while True:
                 await conn.writer.wait_for_room()
@@ -231,13 +232,14 @@ class Hub:
                     if not conn.writer.push(topic.name, frame):
                         conn.evict_slow()
                         return
-                    self.metrics.delivered[topic.topic_class.name] += len(run)
-                    self.metrics.replayed_events += len(run)
+                    self.metrics.count_replayed(topic.topic_class.name, len(run))
+                    replayed += len(run)
                     sub.last_sent = run[-1].seq
                 if final:
                     if sub.pending_high > sub.last_sent:
                         continue  # the feed saw newer events while we were reading
                     sub.live = True
+                    self.metrics.observe_replay(topic.topic_class.name, replayed)
                     return
         except asyncio.CancelledError:
             raise
@@ -307,7 +309,7 @@ class Hub:
         recent.extend(events)
         feed.read_through = last
         klass = feed.topic.topic_class.name
-        self.metrics.published[klass] += len(events)
+        self.metrics.count_published(klass, len(events))
         frame: bytes | None = None
         tag = (first, last)
         merged: dict[int, bytes | None] = {}  # first seq of a waiting frame → the merged frame
@@ -343,7 +345,7 @@ class Hub:
                 delivered += 1
             else:
                 self._refused(sub, last, rest_of_read)
-        self.metrics.delivered[klass] += delivered * len(events)
+        self.metrics.count_delivered(klass, delivered * len(events))
 
     def _refused(self, sub: Subscription, last: int, rest_of_read: bool) -> None:
         """A live frame did not fit in ``sub``'s queue (see ``_dispatch``)."""

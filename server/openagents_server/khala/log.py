@@ -80,23 +80,24 @@ class TopicState:
     owner_org_id: str | None
 
 
-async def append(
-    conn: asyncpg.Connection,
-    topic: str,
-    *,
-    doc_key: str,
-    payload: Any,
-    kind: str = "upsert",
-    doc_version: int | None = None,
-    idempotency_key: str | None = None,
-    expected_previous_seq: int | None = None,
-) -> Appended:
-    """Append one event in the caller's transaction (opens one if the connection has none).
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An event checked and encoded for ``khala_append`` (``append`` does this itself; a caller that
+    folds the append into its own SQL statement uses it, see ``integrations_apply_webhook``)."""
 
-    ``payload`` is any JSON value; it is stored as canonical JSON with its ``sha256:`` hash.
-    ``doc_version`` defaults to the assigned seq. A retry with the same ``idempotency_key`` returns
-    the original seq (``duplicate=True``); the same key with a different payload is a conflict.
-    """
+    topic: Topic
+    kind: str
+    doc_key: str
+    body: bytes
+    digest: str
+
+    @property
+    def rate_limit(self) -> int:
+        return self.topic.topic_class.publish_per_second
+
+
+def prepare(topic: str, *, kind: str, doc_key: str, payload: Any, idempotency_key: str | None = None) -> Prepared:
+    """Validate and encode one event (canonical JSON and its hash); raises :class:`AppendError`."""
     parsed = _parse_for_append(topic)
     if not _KIND.match(kind):
         raise AppendError(Invalid, "invalid_kind", "kind must match [a-z][a-z0-9_.]{0,63}")
@@ -116,6 +117,34 @@ async def append(
             limit=klass.max_payload_bytes, size=len(body),
         )
     digest = payload_hash(body)
+    return Prepared(parsed, kind, doc_key, body, digest)
+
+
+def notify_committed(pool: asyncpg.Pool, heads: Mapping[str, int]) -> None:
+    """Wake subscribers of events a caller appended with ``p_notify = false`` and has committed."""
+    if heads:
+        _notifier(pool).add(heads)
+
+
+async def append(
+    conn: asyncpg.Connection,
+    topic: str,
+    *,
+    doc_key: str,
+    payload: Any,
+    kind: str = "upsert",
+    doc_version: int | None = None,
+    idempotency_key: str | None = None,
+    expected_previous_seq: int | None = None,
+) -> Appended:
+    """Append one event in the caller's transaction (opens one if the connection has none).
+
+    ``payload`` is any JSON value; it is stored as canonical JSON with its ``sha256:`` hash.
+    ``doc_version`` defaults to the assigned seq. A retry with the same ``idempotency_key`` returns
+    the original seq (``duplicate=True``); the same key with a different payload is a conflict.
+    """
+    prepared = prepare(topic, kind=kind, doc_key=doc_key, payload=payload, idempotency_key=idempotency_key)
+    parsed, body, digest, klass = prepared.topic, prepared.body, prepared.digest, prepared.topic.topic_class
     if conn.is_in_transaction():
         row = await _append_row(conn, parsed, kind, doc_key, doc_version, body, digest, idempotency_key,
                                 expected_previous_seq)

@@ -1,4 +1,5 @@
-"""Per-process Khala counters for ``GET /api/internal/khala/metrics``."""
+"""Per-process Khala counters for ``GET /api/internal/khala/metrics``, mirrored into the Prometheus
+families of ``metrics/families.py`` (``/metrics``) by the ``count_*`` methods, the only writers."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
+
+from openagents_server.metrics import families as prom
 
 
 @dataclass
@@ -36,9 +39,40 @@ class Metrics:
             "recent_disconnects": list(self.recent_disconnects),
         }
 
+    def count_opened(self) -> None:
+        self.connections_opened += 1
+        prom.KHALA_CONNECTIONS_OPENED.inc()
+
+    def count_eviction(self) -> None:
+        self.slow_consumer_evictions += 1
+        prom.KHALA_EVICTIONS.inc()
+
+    def count_stale(self, reasons: list[str]) -> None:
+        self.stale_cursors += len(reasons)
+        for reason in reasons:
+            prom.KHALA_STALE_CURSORS.labels(reason).inc()
+
+    def count_published(self, topic_class: str, events: int) -> None:
+        self.published[topic_class] += events
+        prom.KHALA_PUBLISHED.labels(topic_class).inc(events)
+
+    def count_delivered(self, topic_class: str, events: int) -> None:
+        if events:
+            self.delivered[topic_class] += events
+            prom.KHALA_DELIVERED.labels(topic_class).inc(events)
+
+    def count_replayed(self, topic_class: str, events: int) -> None:
+        self.replayed_events += events
+        self.count_delivered(topic_class, events)
+
+    def observe_replay(self, topic_class: str, events: int) -> None:
+        """One subscription's resume is complete: ``events`` were replayed for it."""
+        prom.KHALA_REPLAY_EVENTS.labels(topic_class).observe(events)
+
     def record_disconnect(self, code: str, close_code: int, user_id: str | None) -> None:
         self.connections_closed += 1
         self.disconnects[code] += 1
+        prom.KHALA_DISCONNECTS.labels(code).inc()
         self.recent_disconnects.append(
             {"code": code, "close_code": close_code, "user_id": user_id, "at": round(time.time(), 3)}
         )

@@ -7,6 +7,7 @@ imports the same module); ``tests/contracts/test_one_source.py`` fails if one is
 from __future__ import annotations
 
 from openagents_proto.sync.limits import (
+    ADMIN_RUNTIME,
     CODEX_WORKER_EVENTS,
     FEED,
     MAX_TOPIC_LENGTH,
@@ -28,6 +29,7 @@ CLASSES: dict[str, TopicClass] = {c.name: c for c in TOPIC_CLASSES}
 PATTERNS = TOPIC_PATTERNS
 
 __all__ = [
+    "ADMIN_RUNTIME",
     "CLASSES",
     "CODEX_WORKER_EVENTS",
     "FEED",

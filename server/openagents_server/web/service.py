@@ -31,9 +31,18 @@ class BundleRow:
 
 
 class RolloutService:
-    def __init__(self, conn: asyncpg.Connection, store: BundleStore) -> None:
+    """``actor``: who acts, for the audit trail — ``{"user_id", "session_id", "by", "reason"}`` from the
+    admin console; absent at the command line (the operator's shell is the record)."""
+
+    def __init__(self, conn: asyncpg.Connection, store: BundleStore, actor: dict[str, str | None] | None = None) -> None:
         self.conn = conn
         self.store = store
+        self.actor = actor or {}
+
+    async def _audit(self, event: str, attributes: dict[str, object] | None = None) -> None:
+        extra = {k: v for k, v in self.actor.items() if k in ("by", "reason")}
+        await audit(self.conn, event, user_id=self.actor.get("user_id"), session_id=self.actor.get("session_id"),
+                    attributes={**(attributes or {}), **extra})
 
     def _resolve(self, build_id: str) -> LocalBundle:
         matches = self.store.resolve(build_id)
@@ -62,8 +71,8 @@ class RolloutService:
                 return current, current.active_build_id
             await repo.register_bundle(self.conn, bundle.build_id, bundle.manifest_dict)
             rollout = await repo.push_activation(self.conn, bundle.build_id, current)
-            await audit(self.conn, "web.bundle.activated",
-                        attributes={"build_id": bundle.build_id, "previous": current.active_build_id})
+            await self._audit("web.bundle.activated",
+                              {"build_id": bundle.build_id, "previous": current.active_build_id})
         return rollout, current.active_build_id
 
     async def rollback(self) -> tuple[str, str]:
@@ -74,7 +83,7 @@ class RolloutService:
                 raise RolloutError("nothing to roll back to: fewer than two activations on record")
             if self.store.get(moved[1]) is None:
                 raise RolloutError(f"cannot roll back to {moved[1]}: it is not on this node's disk")
-            await audit(self.conn, "web.bundle.rolled_back", attributes={"from": moved[0], "to": moved[1]})
+            await self._audit("web.bundle.rolled_back", {"from": moved[0], "to": moved[1]})
         return moved
 
     async def canary(self, build_id: str, percent: int) -> Rollout:
@@ -87,21 +96,21 @@ class RolloutService:
                 raise RolloutError(f"{bundle.build_id} is already the active bundle")
             await repo.register_bundle(self.conn, bundle.build_id, bundle.manifest_dict)
             rollout = await repo.set_canary(self.conn, bundle.build_id, percent)
-            await audit(self.conn, "web.bundle.canary", attributes={"build_id": bundle.build_id, "percent": percent})
+            await self._audit("web.bundle.canary", {"build_id": bundle.build_id, "percent": percent})
         return rollout
 
     async def clear_canary(self) -> Rollout:
         async with self.conn.transaction():
             await repo.lock_rollout(self.conn)
             rollout = await repo.set_canary(self.conn, None, 0)
-            await audit(self.conn, "web.bundle.canary_cleared")
+            await self._audit("web.bundle.canary_cleared")
         return rollout
 
     async def killswitch(self, on: bool) -> Rollout:
         async with self.conn.transaction():
             await repo.lock_rollout(self.conn)
             rollout = await repo.set_killswitch(self.conn, on)
-            await audit(self.conn, "web.service_worker.killswitch", attributes={"on": on})
+            await self._audit("web.service_worker.killswitch", {"on": on})
         return rollout
 
     async def rows(self) -> list[BundleRow]:

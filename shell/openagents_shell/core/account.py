@@ -13,7 +13,8 @@ from urllib.parse import quote
 
 RESEND_COOLDOWN_S = 30
 #: Routes whose data needs a signed-in person; a 401 there leads to ``/login?next=…``.
-GATED = frozenset({"settings.profile", "settings.autopilot", "settings.integrations", "account"})
+GATED = frozenset({"settings.profile", "settings.autopilot", "settings.integrations", "account", "autopilots",
+                   "autopilot"})
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,18 @@ class JsCanvas2D:
             ctx.fillStyle = self._fill = color
         ctx.fillText(text, x, y)
 
+    def image(self, x: float, y: float, w: float, h: float, image: Any, radius: float) -> None:
+        ctx = self.ctx
+        if radius > 0:
+            ctx.save()
+            ctx.beginPath()
+            ctx.roundRect(x, y, w, h, min(radius, w / 2, h / 2))
+            ctx.clip()
+        ctx.drawImage(image, x, y, w, h)
+        if radius > 0:
+            ctx.restore()
+            self._font = self._fill = self._stroke = ""
+
     def push_clip(self, x: float, y: float, w: float, h: float) -> None:
         self.ctx.save()
         self.ctx.beginPath()

@@ -126,6 +126,9 @@ class RecordingCanvas:
     def text(self, *args: Any) -> None:
         self.calls.append(("text", *args))
 
+    def image(self, *args: Any) -> None:
+        self.calls.append(("image", *args))
+
     def push_clip(self, *args: Any) -> None:
         self.calls.append(("clip", *args))
 
@@ -136,6 +139,37 @@ class RecordingCanvas:
         self.frames += 1
 
 
+@dataclass
+class FakeImage:
+    """A decoded image: ``rgba`` rows of ``width`` × ``height`` pixels (what the native provider samples)."""
+
+    width: int
+    height: int
+    rgba: bytes
+
+
+class FakeImages:
+    """Images that "load" when the test says so (``load(src, image)``)."""
+
+    def __init__(self) -> None:
+        self.loaded: dict[str, FakeImage] = {}
+        self.requested: list[str] = []
+        self._callbacks: list[Callable[[], None]] = []
+
+    def get(self, src: str) -> FakeImage | None:
+        if src not in self.loaded and src not in self.requested:
+            self.requested.append(src)
+        return self.loaded.get(src)
+
+    def on_load(self, callback: Callable[[], None]) -> None:
+        self._callbacks.append(callback)
+
+    def load(self, src: str, image: FakeImage) -> None:
+        self.loaded[src] = image
+        for cb in self._callbacks:
+            cb()
+
+
 class ManualTimers:
     def __init__(self) -> None:
         self.pending: list[Callable[[], None]] = []
@@ -143,6 +177,9 @@ class ManualTimers:
 
     def request_frame(self, callback: Callable[[], None]) -> None:
         self.pending.append(callback)
+
+    def later(self, callback: Callable[[], None]) -> None:
+        self.pending.append(callback)  # run_frames runs tasks and frames alike, in order
 
     def now(self) -> float:
         return self.t
@@ -215,3 +252,127 @@ class FakeClock:
     def token(self) -> str:
         self._n += 1
         return f"key-{self._n}"
+
+
+@dataclass(eq=False)
+class FakeSocket:
+    """One fake WebSocket: what the client sent, and methods to play the server's side."""
+
+    path: str
+    protocol: str
+    on_open: Callable[[], None]
+    on_message: Callable[[bytes], None]
+    on_close: Callable[[int, str], None]
+    sent: list[bytes] = field(default_factory=list)
+    closed: tuple[int, str] | None = None
+
+    def send(self, data: bytes) -> None:
+        if self.closed is None:
+            self.sent.append(data)
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        if self.closed is None:
+            self.closed = (code, reason)
+            self.on_close(code, reason)
+
+    # ---- the server's side ----
+    def open(self) -> None:
+        self.on_open()
+
+    def receive(self, data: bytes) -> None:
+        self.on_message(data)
+
+    def drop(self, code: int = 1006, reason: str = "") -> None:
+        """The server (or the network) closed the socket."""
+        if self.closed is None:
+            self.closed = (code, reason)
+            self.on_close(code, reason)
+
+
+@dataclass
+class FakeSockets:
+    """Records every socket opened; a test plays the server on each (``open``, ``receive``, ``drop``)."""
+
+    opened: list[FakeSocket] = field(default_factory=list)
+
+    def connect(self, path: str, protocol: str, on_open: Callable[[], None], on_message: Callable[[bytes], None],
+                on_close: Callable[[int, str], None]) -> FakeSocket:
+        socket = FakeSocket(path, protocol, on_open, on_message, on_close)
+        self.opened.append(socket)
+        return socket
+
+    @property
+    def last(self) -> FakeSocket:
+        return self.opened[-1]
+
+
+@dataclass
+class FakeKeyValueDb:
+    """IndexedDB in memory: databases by name (version, stores), with faults a test can inject."""
+
+    databases: dict[str, tuple[int, dict[str, dict[str, str]]]] = field(default_factory=dict)
+    name: str | None = None
+    fail_writes: str | None = None  # a StorageError kind raised by the next writes (e.g. "quota")
+    deleted: int = 0
+
+    async def open(self, name: str, version: int, stores: tuple[str, ...]) -> int:
+        from openagents_shell.host.base import StorageError
+
+        found, data = self.databases.get(name, (0, {}))
+        if found > version:
+            raise StorageError("version", f"the database is at version {found}, newer than {version}")
+        if found < version:
+            data = {s: data.get(s, {}) for s in stores}
+            self.databases[name] = (version, data)
+        self.name = name
+        return found
+
+    def _store(self, store: str) -> dict[str, str]:
+        from openagents_shell.host.base import StorageError
+
+        if self.name is None or store not in self.databases[self.name][1]:
+            raise StorageError("missing" if self.name is not None else "failed", f"no object store {store}")
+        return self.databases[self.name][1][store]
+
+    async def get_all(self, store: str) -> list[tuple[str, str]]:
+        return sorted(self._store(store).items())
+
+    def _write_check(self) -> None:
+        from openagents_shell.host.base import StorageError
+
+        if self.fail_writes:
+            kind, self.fail_writes = self.fail_writes, None
+            raise StorageError(kind)
+
+    async def put_many(self, store: str, items: list[tuple[str, str]]) -> None:
+        self._write_check()
+        self._store(store).update(items)
+
+    async def delete_many(self, store: str, keys: list[str]) -> None:
+        self._write_check()
+        target = self._store(store)
+        for key in keys:
+            target.pop(key, None)
+
+    async def delete_database(self, name: str) -> None:
+        self.databases.pop(name, None)
+        self.name = None
+        self.deleted += 1
+
+    async def usage_bytes(self) -> int:
+        if self.name is None:
+            return 0
+        return sum(len(k) + len(v) for s in self.databases[self.name][1].values() for k, v in s.items())
+
+
+@dataclass
+class FakeBeacon:
+    """Records every beacon; ``accept`` is what ``send`` answers (the browser's quota can refuse)."""
+
+    sent: list[tuple[str, bytes]] = field(default_factory=list)
+    accept: bool = True
+
+    def send(self, url: str, body: bytes) -> bool:
+        if self.accept:
+            self.sent.append((url, body))
+        return self.accept

@@ -15,7 +15,7 @@ from pyodide.ffi import create_once_callable, to_js  # type: ignore[import-not-f
 
 from openagents_shell.render import wgsl
 from openagents_shell.render.policy import AdapterInfo
-from openagents_shell.render.webgpu import Batch, RasterItem
+from openagents_shell.render.webgpu import IMAGE_FONT, Batch, RasterItem, image_radius
 
 MIN_BUFFER = 64 * 1024
 # GPUBufferUsage / GPUTextureUsage bits (the constants are not globals in every engine)
@@ -25,6 +25,11 @@ TEX_COPY_DST, TEX_BINDING, TEX_RENDER = 0x02, 0x04, 0x10
 
 def js(value: Any) -> Any:
     return to_js(value, dict_converter=Object.fromEntries)
+
+
+def available() -> bool:
+    """``navigator.gpu`` exists (WebGPU is on in this browser; an adapter may still be missing)."""
+    return getattr(navigator, "gpu", None) is not None
 
 
 async def request_adapter() -> tuple[Any, AdapterInfo | None]:
@@ -43,8 +48,9 @@ async def request_adapter() -> tuple[Any, AdapterInfo | None]:
 class JsGpu:
     """A device, a canvas context, two pipelines, their buffers and the atlas texture."""
 
-    def __init__(self, device: Any, canvas: Any) -> None:
+    def __init__(self, device: Any, canvas: Any, images: Any = None) -> None:
         self.device = device
+        self.images = images  # host/images.JsImages: the decoded images the atlas draws
         self.canvas = canvas
         self.context = canvas.getContext("webgpu")
         self.format = navigator.gpu.getPreferredCanvasFormat()
@@ -61,10 +67,10 @@ class JsGpu:
         self._groups: dict[str, Any] = {}
 
     @classmethod
-    async def create(cls, adapter: Any, canvas: Any, on_lost: Callable[[str], None]) -> JsGpu:
+    async def create(cls, adapter: Any, canvas: Any, on_lost: Callable[[str], None], images: Any = None) -> JsGpu:
         device = await adapter.requestDevice()
         device.lost.then(create_once_callable(lambda info: on_lost(str(getattr(info, "message", "")))))
-        return cls(device, canvas)
+        return cls(device, canvas, images)
 
     def _pipeline(self, source: str) -> Any:
         module = self.device.createShaderModule(js({"code": source}))
@@ -133,10 +139,22 @@ class JsGpu:
         x0 = y0 = atlas_size
         x1 = y1 = 0
         for slot, text, font, line_h, dpr in items:
-            ctx.clearRect(slot.x, slot.y, slot.w, slot.h)
-            ctx.setTransform(dpr, 0, 0, dpr, slot.x + 1, slot.y)
-            ctx.font = font
-            ctx.fillText(text, 0, line_h / 2)
+            if font.startswith(IMAGE_FONT):  # an image, drawn at its box's device-pixel size
+                ctx.setTransform(1, 0, 0, 1, 0, 0)
+                ctx.clearRect(slot.x, slot.y, slot.w, slot.h)
+                img = self.images.get(text) if self.images is not None else None
+                if img is not None:
+                    ctx.save()
+                    ctx.beginPath()
+                    ctx.roundRect(slot.x, slot.y, slot.w, slot.h, image_radius(font) * dpr)
+                    ctx.clip()
+                    ctx.drawImage(img, slot.x, slot.y, slot.w, slot.h)
+                    ctx.restore()
+            else:
+                ctx.clearRect(slot.x, slot.y, slot.w, slot.h)
+                ctx.setTransform(dpr, 0, 0, dpr, slot.x + 1, slot.y)
+                ctx.font = font
+                ctx.fillText(text, 0, line_h / 2)
             x0, y0 = min(x0, slot.x), min(y0, slot.y)
             x1, y1 = max(x1, slot.x + slot.w), max(y1, slot.y + slot.h)
         ctx.setTransform(1, 0, 0, 1, 0, 0)

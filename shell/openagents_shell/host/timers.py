@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from js import performance, requestAnimationFrame  # type: ignore[import-not-found]
+from js import performance, requestAnimationFrame, setTimeout  # type: ignore[import-not-found]
 from pyodide.ffi import create_once_callable  # type: ignore[import-not-found]
 
 
@@ -15,6 +15,9 @@ class JsTimers:
             callback()
 
         requestAnimationFrame(create_once_callable(run))
+
+    def later(self, callback: Callable[[], None]) -> None:
+        setTimeout(create_once_callable(callback), 0)
 
     def now(self) -> float:
         return float(performance.now())

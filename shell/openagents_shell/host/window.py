@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from js import Object, URLSearchParams, console, document, location, navigator, window  # type: ignore[import-not-found]
+from js import Object, URLSearchParams, console, document, location, navigator, performance, window  # type: ignore[import-not-found]
 from pyodide.ffi import create_proxy, to_js  # type: ignore[import-not-found]
 
 
@@ -37,6 +37,15 @@ class JsWindow:
         if getattr(document, "fonts", None) is not None:
             document.fonts.addEventListener("loadingdone", self.callback(lambda _e: callback()))
 
+    def on_hidden(self, callback: Callable[[], None]) -> None:
+        """The page is being hidden or left (``visibilitychange`` to hidden, ``pagehide``)."""
+        def hidden(_e: Any) -> None:
+            if str(document.visibilityState) == "hidden":
+                callback()
+
+        document.addEventListener("visibilitychange", self.callback(hidden))
+        window.addEventListener("pagehide", self.callback(lambda _e: callback()))
+
     def set_title(self, title: str) -> None:
         document.title = title
 
@@ -60,6 +69,10 @@ class JsWindow:
     def expose_fn(self, name: str, fn: Callable[..., Any]) -> None:
         """``window.__oa[name]()`` returns ``fn()`` converted to plain JS (test hooks, benchmarks)."""
         setattr(self._debug(), name, self.callback(lambda *args: to_js(fn(*args), dict_converter=Object.fromEntries)))
+
+    def mark(self, name: str) -> None:
+        """A ``performance.mark`` (benchmarks read the renderer's start from them)."""
+        performance.mark(name)
 
     def warn(self, message: str) -> None:
         console.warn(message)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from openagents_shell.app import State
+from openagents_shell.app.state import State
 from openagents_shell.core.account import (
     LoginCode,
     LoginEmail,

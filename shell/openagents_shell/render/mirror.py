@@ -24,6 +24,8 @@ class _Entry:
     children: list[str] = field(default_factory=list)
     spacer: Any = None
     spacer_h: float = -1.0
+    options: tuple[tuple[str, str], ...] = ()
+    option_nodes: list[Any] = field(default_factory=list)
 
 
 def _style(node: SemNode) -> str:
@@ -53,6 +55,30 @@ class Mirror:
         for nid in [n for n in self._entries if n not in seen]:
             del self._entries[nid]  # their elements left the DOM with their removed ancestor (or below)
 
+    def restyle(self, node: SemNode) -> None:
+        """Move one node's element to ``node``'s box (a sticky header on a scroll frame)."""
+        entry = self._entries.get(node.id)
+        if entry is not None:
+            style = _style(node)
+            if style != entry.style:
+                self.dom.set_style(entry.handle, style)
+                entry.style = style
+
+    def _options(self, entry: _Entry, options: tuple[tuple[str, str], ...]) -> None:
+        """A ``<select>``'s ``<option>`` children (not mirror nodes: the select is one control)."""
+        if options == entry.options:
+            return
+        for old in entry.option_nodes:
+            self.dom.remove(old)
+        entry.option_nodes = []
+        for value, text in options:
+            opt = self.dom.create("option")
+            self.dom.set_attr(opt, "value", value)
+            self.dom.set_text(opt, text)
+            self.dom.insert(entry.handle, opt, None)
+            entry.option_nodes.append(opt)
+        entry.options = options
+
     def _attrs(self, entry: _Entry, attrs: dict[str, str]) -> None:
         if attrs == entry.attrs:
             return
@@ -80,6 +106,8 @@ class Mirror:
             entry.style = style
         field_ = node.el.field
         if field_ is not None:
+            if field_.options:
+                self._options(entry, field_.options)
             if self.dom.value(entry.handle) != field_.value:
                 self.dom.set_value(entry.handle, field_.value)
         elif node.text is not None and node.text != entry.text:

@@ -6,7 +6,10 @@ objects; everything decided per frame (instances, batches, scissors, the atlas's
 
 Per frame: rects (shadows first) and text-run quads are packed with ``struct`` into two buffers;
 consecutive ops of one kind under one clip become one batch (one draw); a clip is a scissor rect.
-Text runs are rasterised once per (text, font, height, pixel ratio) into the glyph atlas.
+Text runs are rasterised once per (text, font, height, pixel ratio) into the glyph atlas. Images go
+through the same atlas, drawn once at their box's device-pixel size (and corner radius) by the provider
+and sampled in colour by the text pipeline (an instance flag), so they batch with text and share its
+growth and LRU eviction; an image is drawn from the frame after it has loaded.
 """
 
 from __future__ import annotations
@@ -14,16 +17,25 @@ from __future__ import annotations
 import math
 import re
 import struct
-from typing import Protocol
+from typing import Any, Protocol
 
+from openagents_shell.host.base import Images
 from openagents_shell.render.atlas import Atlas, Slot
-from openagents_shell.ui.display import Clip, Op, PopClip, Rect, TextRun
+from openagents_shell.ui.display import Clip, Image, Op, PopClip, Rect, TextRun
 
 INSTANCE = struct.Struct("<16f")  # 64 bytes: both pipelines use 4 × vec4f per instance
 VIEW = struct.Struct("<4f")
 
 Batch = tuple[str, int, int, tuple[int, int, int, int]]  # kind ("rects"|"text"), first, count, scissor px
 RasterItem = tuple[Slot, str, str, float, float]  # slot, text, font, line height (CSS px), dpr
+#: The "font" of an atlas entry that is an image: ``IMAGE_FONT + "radius/width_px"``; its "text" is the
+#: image's URL, and the provider finds the decoded image with ``images.get(url)``.
+IMAGE_FONT = "\x00image:"
+
+
+def image_radius(font: str) -> float:
+    """The corner radius (CSS px) of an image entry's ``font``."""
+    return float(font[len(IMAGE_FONT):].split("/")[0] or 0)
 
 
 class GpuProvider(Protocol):
@@ -56,12 +68,14 @@ def parse_color(css: str | None) -> tuple[float, float, float, float]:
 class WebGpuBackend:
     name = "webgpu"
 
-    def __init__(self, provider: GpuProvider, atlas: Atlas | None = None) -> None:
+    def __init__(self, provider: GpuProvider, atlas: Atlas | None = None, images: Images | None = None) -> None:
         self.provider = provider
+        self.images = images
         self.atlas = atlas or Atlas()
         self.width = self.height = 1.0
         self.dpr = 1.0
         self._generation = -1
+        self._images_packed = 0
         self._colors: dict[str | None, tuple[float, float, float, float]] = {}
         self.stats: dict[str, float] = {}
 
@@ -82,9 +96,9 @@ class WebGpuBackend:
         full = (0, 0, max(1, round(self.width * dpr)), max(1, round(self.height * dpr)))
         clips = [full]
         rects = bytearray()
-        runs_meta: list[tuple[tuple[str, str, float], TextRun]] = []
+        runs_meta: list[tuple[tuple[str, str, float], Any]] = []  # TextRun | Image
         batches: list[list] = []  # [kind, first, count, scissor]
-        n_rects = 0
+        n_rects = n_images = 0
         color = self._color
 
         def add(kind: str, index: int) -> None:
@@ -114,6 +128,15 @@ class WebGpuBackend:
                 key = (op.text, op.font, round(op.h * dpr, 2))
                 add("text", len(runs_meta))
                 runs_meta.append((key, op))
+            elif isinstance(op, Image):
+                if self.images is None or self.images.get(op.src) is None:
+                    continue  # not loaded yet: the box's background shows; its load asks for a frame
+                if round(op.w * dpr) < 1 or round(op.h * dpr) < 1:
+                    continue
+                key = (op.src, f"{IMAGE_FONT}{op.radius:g}/{round(op.w * dpr)}", round(op.h * dpr, 2))
+                n_images += 1
+                add("text", len(runs_meta))
+                runs_meta.append((key, op))
             elif isinstance(op, Clip):
                 x0, y0 = math.floor(op.x * dpr), math.floor(op.y * dpr)
                 x1, y1 = math.ceil((op.x + op.w) * dpr), math.ceil((op.y + op.h) * dpr)
@@ -125,10 +148,12 @@ class WebGpuBackend:
                 clips.pop()
         # Place every run first (the atlas may grow or repack), then compute texture coordinates.
         keep = {key for key, _ in runs_meta}
-        new: dict[tuple[str, str, float], TextRun] = {}
+        new: dict[tuple[str, str, float], Any] = {}
         for key, op in runs_meta:
             if self.atlas.get(key) is None and key not in new:
-                self.atlas.add(key, math.ceil(op.w * dpr) + 2, math.ceil(op.h * dpr), keep)
+                w = round(op.w * dpr) if isinstance(op, Image) else math.ceil(op.w * dpr) + 2
+                self.atlas.add(key, w, math.ceil(op.h * dpr) if not isinstance(op, Image) else round(op.h * dpr),
+                               keep)
                 new[key] = op
         reset = self.atlas.generation != self._generation
         todo: list[RasterItem] = []
@@ -143,9 +168,14 @@ class WebGpuBackend:
         runs = bytearray()
         for key, op in runs_meta:
             s = self.atlas.entries[key]
-            runs += INSTANCE.pack(op.x - 1 / dpr, op.y, s.w / dpr, s.h / dpr, s.x / size, s.y / size,
-                                  (s.x + s.w) / size, (s.y + s.h) / size, *color(op.color), 0.0, 0.0, 0.0, 0.0)
+            uv = (s.x / size, s.y / size, (s.x + s.w) / size, (s.y + s.h) / size)
+            if isinstance(op, Image):  # flag 1: sample colour, not coverage
+                runs += INSTANCE.pack(op.x, op.y, op.w, op.h, *uv, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0)
+            else:
+                runs += INSTANCE.pack(op.x - 1 / dpr, op.y, s.w / dpr, s.h / dpr, *uv, *color(op.color),
+                                      0.0, 0.0, 0.0, 0.0)
         out = [(k, f, c, tuple(sc)) for k, f, c, sc in batches if sc[2] > 0 and sc[3] > 0]
+        self._images_packed = n_images
         return rects, runs, out, todo  # type: ignore[return-value]
 
     def draw(self, ops: list[Op]) -> None:
@@ -159,4 +189,5 @@ class WebGpuBackend:
         first = ops[0] if ops and isinstance(ops[0], Rect) else None
         self.provider.draw(batches, self._color(first.fill) if first is not None else (1.0, 1.0, 1.0, 1.0))
         self.stats = {"rects": len(rects) / INSTANCE.size, "runs": len(runs) / INSTANCE.size,
-                      "batches": float(len(batches)), "rasterised": float(len(todo))}
+                      "batches": float(len(batches)), "rasterised": float(len(todo)),
+                      "images": float(self._images_packed)}

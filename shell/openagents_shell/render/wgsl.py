@@ -62,7 +62,8 @@ fn sd_round_box(p: vec2f, half: vec2f, r: f32) -> f32 {
 }
 """
 
-#: Text: one quad per text run, its coverage sampled from the glyph atlas and tinted.
+#: Text: one quad per text run, its coverage sampled from the glyph atlas and tinted. An image is a quad
+#: with ``pad.x == 1``: its colour is sampled (unpremultiplied in the atlas) and premultiplied here.
 TEXT = COMMON + """
 struct Run { pos: vec4f, uv: vec4f, color: vec4f, pad: vec4f };
 @group(0) @binding(1) var<storage, read> runs: array<Run>;
@@ -82,7 +83,12 @@ struct VOut { @builtin(position) p: vec4f, @location(0) uv: vec2f, @location(1) 
 
 @fragment fn fs(in: VOut) -> @location(0) vec4f {
   let r = runs[in.idx];
-  let a = textureSampleLevel(atlas, atlas_sampler, in.uv, 0.0).a * r.color.a;
+  let t = textureSampleLevel(atlas, atlas_sampler, in.uv, 0.0);
+  if (r.pad.x > 0.5) {
+    let ia = t.a * r.color.a;
+    return vec4f(t.rgb * ia, ia);
+  }
+  let a = t.a * r.color.a;
   return vec4f(r.color.rgb * a, a);
 }
 """

@@ -14,7 +14,7 @@ from typing import Any
 
 from openagents_shell.ui.element import Element, Field, Font, Semantics, Style, box, text
 from openagents_shell.ui.intents import Copy
-from openagents_shell.ui.theme import RADIUS, SPACE, TYPE
+from openagents_shell.ui.theme import BREAKPOINTS, RADIUS, SPACE, TYPE
 
 BODY = Font(TYPE["body"])
 SMALL = Font(TYPE["small"])
@@ -86,6 +86,27 @@ def text_field(label_text: str, value: str, on_input: Callable[[str], Any], *, p
                label(error, font=SMALL, color="danger") if error else None, style=Style(gap=SPACE[1]))
 
 
+def select(label_text: str, value: str, options: Sequence[tuple[str, str]], on_change: Callable[[str], Any], *,
+           key: str | None = None, disabled: bool = False) -> Element:
+    """A labelled single choice drawn by a real ``<select>`` (its popup, type-ahead, arrow keys and screen
+    reader support are the browser's). ``options`` are ``(value, label)`` pairs; ``on_change(value)`` is
+    called with the chosen value, like a text field's ``on_input``."""
+    height = BODY.line_px + 2 * SPACE[2]
+    field_el = Element("box", key=key, field=Field(label_text, value, on_change, kind="select",
+                                                    options=tuple((str(v), str(t)) for v, t in options)),
+                       sem=Semantics("combobox", disabled=disabled),
+                       style=Style(height=height, radius=RADIUS["md"], border="border", border_width=1.0,
+                                   background="subtle" if disabled else "surface", padding=pad(SPACE[2], SPACE[3])))
+    return box(label(label_text, font=replace(SMALL, weight=600)), field_el, style=Style(gap=SPACE[1]))
+
+
+def image(src: str, alt: str, *, width: float, height: float, radius: float = 0.0, key: str | None = None) -> Element:
+    """An image at ``width`` × ``height`` CSS px (scaled to fill): ``alt`` is its accessible name; an empty
+    ``alt`` marks it decorative (hidden from screen readers). Until it loads, its box shows ``subtle``."""
+    return Element("box", src=src, key=key, sem=Semantics("img", name=alt) if alt else None,
+                   style=Style(width=width, height=height, radius=radius, background="subtle"))
+
+
 def text_area(label_text: str, value: str, on_input: Callable[[str], Any], **kw: Any) -> Element:
     return text_field(label_text, value, on_input, multiline=True, **kw)
 
@@ -133,6 +154,29 @@ def menu(trigger: str, items: Sequence[tuple[str, Any]], *, open_: bool, on_togg
 
 
 # ---- containers -----------------------------------------------------------------------------------
+def sticky_header(content: str, *, level: int = 3, key: str | None = None, background: str = "bg") -> Element:
+    """A section heading that sticks to the top of the scroll container while its section is in view
+    (put it first in the section's box: the next section's header pushes it away). ``background`` hides
+    the rows scrolling under it: the colour of what it sits on (``surface`` inside a card)."""
+    return box(heading(content, level), key=key,
+               style=Style(sticky=True, background=background, padding=pad(SPACE[2], 0)))
+
+
+def breakpoint(narrow: Element, wide: Element, *, at: float = BREAKPOINTS["tablet"]) -> Element:
+    """``wide`` where this box is at least ``at`` px wide, else ``narrow`` (decided by the box's own
+    width at layout, like a container query, so a side panel gets its narrow form too)."""
+    return box(narrow, wide, style=Style(breakpoint=at))
+
+
+def columns(*children: Element | None, gap: float = SPACE[4], at: float = BREAKPOINTS["tablet"]) -> Element:
+    """Children side by side (sharing the width) from ``at`` px wide, stacked below that (phones)."""
+    kids = [c for c in children if c is not None]
+    wide = box(*(box(c, style=Style(grow=1, shrink=1, width=None, min_width=0)) for c in kids),
+               style=Style(direction="row", gap=gap, align="start"))
+    return breakpoint(box(*kids, style=Style(gap=gap)), wide, at=at)
+
+
+
 def row(*children: Element | None, gap: float = SPACE[2], align: str = "center", justify: str = "start",
         wrap: bool = False, **style: Any) -> Element:
     return box(*children, style=Style(direction="row", gap=gap, align=align, justify=justify, wrap=wrap,  # type: ignore[arg-type]
@@ -198,10 +242,40 @@ def progress(value: float, *, name: str) -> Element:
                style=Style(direction="row", height=6, radius=3, background="subtle"))
 
 
-def code_block(code: str, *, copy_label: str = "Copy code") -> Element:
-    return box(row(badge("code"), icon_button("\u2398", copy_label, Copy(code)), justify="between"),
-               text(code, font=MONO), style=Style(gap=SPACE[2], padding=pad(SPACE[3]), background="code_bg",
-                                                  radius=RADIUS["md"]))
+NBSP = "\u00a0"
+
+
+def _keep_indent(code: str) -> str:
+    """Leading spaces as no-break spaces: line breaking drops spaces at the start of a line, and code's
+    indentation is meaning. Tabs count as four columns. (The copy button copies the code as written.)"""
+    out = []
+    for line in code.replace("\t", "    ").split("\n"):
+        body = line.lstrip(" ")
+        out.append(NBSP * (len(line) - len(body)) + body)
+    return "\n".join(out)
+
+
+def _highlighted(lines: Sequence[Sequence[tuple[str, str]]]) -> Element:
+    """One wrapping row of coloured runs per line; every space is a no-break space (a run of spaces
+    alone would otherwise be dropped as a line-start space)."""
+    rows = []
+    for line in lines:
+        runs = [text(t.replace("\t", "    ").replace(" ", NBSP), font=MONO, color=c) for t, c in line if t]
+        rows.append(box(*runs, style=Style(direction="row", wrap=True, align="start", min_height=MONO.line_px)))
+    return box(*rows, sem=Semantics("code"))  # mirrored as one text (ui/scene.py), not a node per run
+
+
+def code_block(code: str, *, copy_label: str = "Copy code", language: str = "",
+               lines: Sequence[Sequence[tuple[str, str]]] | None = None, key: str | None = None) -> Element:
+    """A code block with a copy button (it copies ``code`` as written). ``lines``: the code highlighted
+    (``ui/highlight.py``: runs of text and colour token); without it the code is drawn plain. The mirror
+    names it "<language> code" and describes it as "syntax highlighted" once it is."""
+    body = _highlighted(lines) if lines is not None else text(_keep_indent(code), font=MONO)
+    sem = Semantics("group", name=f"{language} code" if language else "Code",
+                    description="syntax highlighted" if lines is not None else None)
+    return box(row(badge(language or "code"), icon_button("\u2398", copy_label, Copy(code)), justify="between"),
+               body, sem=sem, key=key, style=Style(gap=SPACE[2], padding=pad(SPACE[3]), background="code_bg",
+                                                   radius=RADIUS["md"]))
 
 
 def empty_state(title: str, message: str, action: Element | None = None) -> Element:
@@ -225,7 +299,16 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, name: str) -
                style=Style(gap=SPACE[1]))
 
 
-def virtual_list(rows: Sequence[Element], *, name: str, key: str, height: float | None = None) -> Element:
-    """A scrolled list: only the rows near the visible part are drawn and mirrored."""
-    return box(*(box(r, sem=Semantics("listitem")) for r in rows), key=key, sem=Semantics("list", name=name),
-               style=Style(scroll=True, height=height, grow=0 if height else 1))
+def virtual_list(rows: Sequence[Element], *, name: str, key: str, height: float | None = None,
+                 max_height: float | None = None, on_scroll: Any = None, busy: bool = False) -> Element:
+    """A scrolled list: only the rows near the visible part are drawn and mirrored.
+
+    ``max_height``: as tall as its rows up to that, then it scrolls. ``on_scroll(edge)`` → intent when
+    the reader reaches the top, the middle or the last viewport of it (infinite scroll: ask for the next
+    page at ``end``; see ``ui/element.py``). ``busy``: the next rows are being fetched (``aria-busy``).
+    Keep a real button for the next page beside it: keyboard and screen-reader users page with that.
+    """
+    return box(*(box(r, sem=Semantics("listitem")) for r in rows), key=key, on_scroll=on_scroll,
+               sem=Semantics("list", name=name, busy=busy),
+               style=Style(scroll=True, height=height, max_height=max_height,
+                           grow=0 if height or max_height else 1))

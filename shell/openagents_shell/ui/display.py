@@ -1,7 +1,8 @@
 """The display list: what a backend draws, in CSS px, in painter's order.
 
-Four operations, the same for Canvas2D and WebGPU: rounded rectangles (fill, border, shadow), text
-runs (one line of one font and colour; the backend shapes and rasterises it), and a clip stack.
+Five operations, the same for Canvas2D and WebGPU: rounded rectangles (fill, border, shadow), text
+runs (one line of one font and colour; the backend shapes and rasterises it), images (scaled to their
+box; drawn once loaded), and a clip stack.
 Colours are resolved CSS colour strings.
 """
 
@@ -37,6 +38,18 @@ class TextRun:
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """An image scaled to the box (``src`` a same-origin URL); nothing is drawn until it has loaded."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    src: str
+    radius: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Clip:
     """Intersect the clip with this rectangle until the matching :class:`PopClip`."""
 
@@ -51,11 +64,12 @@ class PopClip:
     pass
 
 
-Op = Rect | TextRun | Clip | PopClip
+Op = Rect | TextRun | Image | Clip | PopClip
 
 
 def counts(ops: list[Op]) -> dict[str, int]:
     """How many rects, runs and glyphs a list draws (benchmarks, debug page)."""
     rects = sum(1 for op in ops if isinstance(op, Rect))
     runs = [op for op in ops if isinstance(op, TextRun)]
-    return {"rects": rects, "runs": len(runs), "glyphs": sum(len(r.text) for r in runs)}
+    images = sum(1 for op in ops if isinstance(op, Image))
+    return {"rects": rects, "runs": len(runs), "glyphs": sum(len(r.text) for r in runs), "images": images}

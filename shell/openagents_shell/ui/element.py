@@ -9,7 +9,11 @@ app's reducer understands) dispatched when a button is pressed (click, Enter or 
 ``href`` is a real URL (the runtime turns same-origin clicks into ``Navigate``); a text field's
 ``Field.on_input`` is a callable ``str -> intent`` (a dataclass class or a module-level function, never
 a lambda, so equal views stay equal) called with the field's new value on every edit; a dialog's
-``on_dismiss`` is dispatched on Escape.
+``on_dismiss`` is dispatched on Escape. A scroll container's ``on_scroll`` is a callable ``edge -> intent``
+(same rule as ``on_input``) called with ``"top"``, ``"middle"``, ``"end"`` (within a viewport of the
+bottom) or ``"both"`` (a short list: top and end) when the scroll position moves from one of these to
+another, and with the same edge again whenever the content grows while the reader is near the end (``render/surface.py``): what infinite scroll and a "new items" pill need, without an intent per
+scrolled pixel.
 """
 
 from __future__ import annotations
@@ -75,6 +79,8 @@ class Style:
     shadow: float = 0.0  # blur radius in px; 0 = none
     center: bool = False  # centre this box within the parent's content width (max_width pages)
     stack: bool = False  # children are layers over each other, each the size of this box (dialogs, toasts)
+    sticky: bool = False  # inside a scroll container: stays at its top while the parent box is in view
+    breakpoint: float = 0.0  # > 0: two children (narrow, wide); the wide one is laid out from this width up
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +113,7 @@ class Field:
     multiline: bool = False
     kind: str = "text"  # input type: text, email, password, search, url
     autocomplete: str = "off"
+    options: tuple[tuple[str, str], ...] = ()  # a select: (value, label) pairs; drawn by a real <select>
 
 
 @dataclass(frozen=True, slots=True, eq=True)
@@ -124,12 +131,15 @@ class Element:
     href: str | None = None
     field: Field | None = None
     on_dismiss: Any = None
+    src: str | None = None  # an image's URL (drawn to the box: Canvas2D drawImage, WebGPU from the atlas)
+    on_scroll: Any = None  # a scroll container: ``edge -> intent`` (see the module's docstring)
     _hash: int = dc_field(default=0, compare=False, repr=False)
 
     def __hash__(self) -> int:
         if not self._hash:
             h = hash((self.kind, self.style, self.children, self.text, self.font, self.color, self.max_lines,
-                      self.sem, self.key, self.on_press, self.href, self.field, self.on_dismiss)) or 1
+                      self.sem, self.key, self.on_press, self.href, self.field, self.on_dismiss, self.src,
+                      self.on_scroll)) or 1
             object.__setattr__(self, "_hash", h)
         return self._hash
 

@@ -71,6 +71,8 @@ class Layout:
                 found = s.width
             elif el.kind == "text":
                 found = max_content_width(el.text, el.font, self.m)
+            elif s.breakpoint and el.children:  # as wide as the wide variant wants
+                found = max(self.max_content(c) for c in el.children)
             else:
                 pad = s.padding[1] + s.padding[3]
                 kids = [self.max_content(c) for c in el.children]
@@ -90,6 +92,8 @@ class Layout:
                 found = s.width
             elif el.kind == "text":
                 found = 0.0 if el.max_lines else min_content_width(el.text, el.font, self.m)
+            elif s.breakpoint and el.children:  # the narrow variant is the one shown when space is short
+                found = self.min_content(el.children[0])
             else:
                 pad = s.padding[1] + s.padding[3]
                 kids = [self.min_content(c) for c in el.children]
@@ -123,7 +127,11 @@ class Layout:
         if height is None and s.height is not None:
             height = s.height
         inner_h = None if height is None or s.scroll else max(0.0, height - top - bottom)
-        if s.stack:
+        if s.breakpoint and el.children:
+            chosen = pick_variant(el, width)
+            b = self.box(chosen, inner_w, inner_h)
+            placed, content = [(0.0, 0.0, b)], b.h
+        elif s.stack:
             layers = [self.box(c, inner_w, inner_h if inner_h is not None else None) for c in el.children]
             placed, content = [(0.0, 0.0, b) for b in layers], max((b.h for b in layers), default=0.0)
         elif s.direction == "column":
@@ -211,6 +219,12 @@ class Layout:
                 x += b.w + s.gap + between
             y += cross + (s.gap if n < len(lines) - 1 else 0.0)
         return placed, y
+
+
+def pick_variant(el: Element, width: float) -> Element:
+    """A breakpoint box's child for ``width``: the narrow one (first) below ``breakpoint``, else the wide one."""
+    kids = el.children
+    return kids[-1] if width >= el.style.breakpoint else kids[0]
 
 
 def _flex(kids: list[Element], line: list[int], basis: list[float], avail: float,

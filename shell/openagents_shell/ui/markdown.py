@@ -3,11 +3,16 @@ code blocks, ``-``/``1.`` lists and ``[links](url)``. Anything else is shown as 
 
 Inline formatting is a wrapping row of word elements (each word keeps its own font), so a paragraph
 still breaks between words at any width; a link is one element (a real ``<a href>``).
+
+A fenced block's language (```` ```python ````) is passed to ``highlight(code, language)``, which
+answers the highlighted lines or ``None`` (not loaded yet, or an unknown language): the block is drawn
+plain and, when the caller draws again with Pygments loaded, highlighted (``pages/chat.py``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from openagents_shell.ui.components import BODY, MONO, code_block, link
@@ -15,6 +20,7 @@ from openagents_shell.ui.element import Element, Font, Semantics, Style, box, te
 from openagents_shell.ui.theme import SPACE
 
 _INLINE = re.compile(r"\*\*(?P<strong>[^*]+)\*\*|\*(?P<em>[^*]+)\*|`(?P<code>[^`]+)`|\[(?P<label>[^\]]+)\]\((?P<href>[^)\s]+)\)")
+Highlighter = Callable[[str, str], Sequence[Sequence[tuple[str, str]]] | None]
 _ITEM = re.compile(r"^\s*(?:[-*]|(\d+)\.)\s+(.*)$")
 
 
@@ -48,7 +54,7 @@ def _paragraph(lines: list[str], role: str = "paragraph") -> Element:
                style=Style(direction="row", wrap=True, align="start"))
 
 
-def markdown(source: str) -> Element:
+def markdown(source: str, highlight: Highlighter | None = None) -> Element:
     blocks: list[Element] = []
     para: list[str] = []
     items: list[tuple[str | None, str]] = []
@@ -74,7 +80,10 @@ def markdown(source: str) -> Element:
             end = i + 1
             while end < len(lines) and not lines[end].startswith("```"):
                 end += 1
-            blocks.append(code_block("\n".join(lines[i + 1:end])))
+            code = "\n".join(lines[i + 1:end])
+            language = line[3:].strip().split(" ", 1)[0][:32]
+            highlighted = highlight(code, language) if highlight is not None and language else None
+            blocks.append(code_block(code, language=language, lines=highlighted))
             i = end + 1
             continue
         item = _ITEM.match(line)

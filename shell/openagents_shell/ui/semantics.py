@@ -32,6 +32,7 @@ class SemNode:
     font: str = ""
     line_px: float = 0.0
     scroll_h: float | None = None  # scroll containers: the content's height
+    sticky_shift: float = 0.0  # a sticky node: how far below its layout position the scroll put it
     children: list[SemNode] = field(default_factory=list)
 
     def walk(self) -> list[SemNode]:
@@ -45,7 +46,12 @@ def describe(el: Element) -> tuple[str, dict[str, str]]:
     """The tag and attributes for an element that gets a mirror node."""
     sem = el.sem
     attrs: dict[str, str] = {}
-    if el.field is not None:
+    if el.field is not None and el.field.options:
+        tag = "select"  # a real <select>: its popup, type-ahead and arrow keys are the browser's
+        attrs["aria-label"] = el.field.label
+        if sem is not None and sem.disabled:
+            attrs["disabled"] = ""
+    elif el.field is not None:
         f = el.field
         tag = "textarea" if f.multiline else "input"
         if not f.multiline:
@@ -69,10 +75,10 @@ def describe(el: Element) -> tuple[str, dict[str, str]]:
     else:
         tag = "div"
     if sem is not None and sem.role != "none":
-        if sem.role not in LANDMARK_TAGS and sem.role != "heading" and not (
+        if sem.role not in LANDMARK_TAGS and sem.role != "heading" and tag != "select" and not (
                 sem.role == "button" and tag == "button") and not (sem.role == "link" and tag == "a"):
             attrs["role"] = sem.role
-        if sem.name is not None and (el.kind == "box" or tag in ("input", "textarea")):
+        if sem.name is not None and (el.kind == "box" or tag in ("input", "textarea")) and tag != "select":
             attrs["aria-label"] = sem.name
         if sem.disabled:
             attrs["aria-disabled"] = "true"

@@ -53,12 +53,17 @@ LIGHT = Theme("light", {
     "accent_fg": "#ffffff", "border": "#d5d8df", "subtle": "#e3e5ea", "danger": "#b3261e",
     "danger_bg": "#fdecea", "focus": "#2f5fe0", "code_bg": "#eef0f3", "shadow": "rgba(0,0,0,0.18)",
     "selected": "#dfe7fd", "scrim": "rgba(0,0,0,0.45)",
+    # syntax highlighting (ui/highlight.py), each at least 4.5:1 on code_bg
+    "code_keyword": "#8a2bb9", "code_string": "#0a6b2e", "code_comment": "#5d6270", "code_number": "#9a4a00",
+    "code_name": "#2452c9", "code_builtin": "#a3245a",
 })
 DARK = Theme("dark", {
     "bg": "#15161a", "surface": "#1e2026", "fg": "#e8e9ec", "muted": "#a3a9b6", "accent": "#8fb0ff",
     "accent_fg": "#0d1020", "border": "#3a3d47", "subtle": "#262830", "danger": "#f2b8b5",
     "danger_bg": "#3b1f1e", "focus": "#8fb0ff", "code_bg": "#262830", "shadow": "rgba(0,0,0,0.5)",
     "selected": "#2a3455", "scrim": "rgba(0,0,0,0.6)",
+    "code_keyword": "#d2a8ff", "code_string": "#9fdca5", "code_comment": "#a3a9b6", "code_number": "#f0b27a",
+    "code_name": "#8fb0ff", "code_builtin": "#f49ac1",
 })
 
 

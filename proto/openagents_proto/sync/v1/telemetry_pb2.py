@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from openagents_proto.sync.v1 import khala_pb2 as openagents_dot_sync_dot_v1_dot_khala__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"openagents/sync/v1/telemetry.proto\x12\x12openagents.sync.v1\x1a\x1eopenagents/sync/v1/khala.proto\"\xeb\x03\n\x14\x43lientTelemetryEvent\x12\x16\n\x0eschema_version\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x1b\n\x13occurred_at_unix_ms\x18\x03 \x01(\x03\x12\x32\n\x07surface\x18\x04 \x01(\x0e\x32!.openagents.sync.v1.ClientSurface\x12\x17\n\x0f\x63lient_build_id\x18\x05 \x01(\t\x12\x13\n\x0b\x61pp_version\x18\x06 \x01(\t\x12\x18\n\x10protocol_version\x18\x07 \x01(\t\x12\r\n\x05topic\x18\x08 \x01(\t\x12\x13\n\x0btopic_class\x18\t \x01(\t\x12\x18\n\x10\x61\x63tor_scope_hash\x18\n \x01(\t\x12\x12\n\nsession_id\x18\x0b \x01(\t\x12;\n\treconnect\x18\x0c \x01(\x0b\x32&.openagents.sync.v1.ReconnectTelemetryH\x00\x12@\n\x0c\x61uth_failure\x18\r \x01(\x0b\x32(.openagents.sync.v1.AuthFailureTelemetryH\x00\x12\x35\n\x06replay\x18\x0e \x01(\x0b\x32#.openagents.sync.v1.ReplayTelemetryH\x00\x42\x08\n\x06\x64\x65tail\"y\n\x12ReconnectTelemetry\x12\x0f\n\x07\x61ttempt\x18\x01 \x01(\r\x12\x12\n\nbackoff_ms\x18\x02 \x01(\r\x12\x0f\n\x07resumed\x18\x03 \x01(\x08\x12\x18\n\x10last_applied_seq\x18\x04 \x01(\x04\x12\x13\n\x0breason_code\x18\x05 \x01(\t\"[\n\x14\x41uthFailureTelemetry\x12\x13\n\x0bhttp_status\x18\x01 \x01(\r\x12\x13\n\x0breason_code\x18\x02 \x01(\t\x12\x19\n\x11refresh_attempted\x18\x03 \x01(\x08\"\x8b\x01\n\x0fReplayTelemetry\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x1b\n\x13requested_after_seq\x18\x02 \x01(\x04\x12\x1c\n\x14oldest_available_seq\x18\x03 \x01(\x04\x12\x10\n\x08head_seq\x18\x04 \x01(\x04\x12\x1b\n\x13\x63\x61tchup_duration_ms\x18\x05 \x01(\rb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"openagents/sync/v1/telemetry.proto\x12\x12openagents.sync.v1\x1a\x1eopenagents/sync/v1/khala.proto\"\xfb\x04\n\x14\x43lientTelemetryEvent\x12\x16\n\x0eschema_version\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x1b\n\x13occurred_at_unix_ms\x18\x03 \x01(\x03\x12\x32\n\x07surface\x18\x04 \x01(\x0e\x32!.openagents.sync.v1.ClientSurface\x12\x17\n\x0f\x63lient_build_id\x18\x05 \x01(\t\x12\x13\n\x0b\x61pp_version\x18\x06 \x01(\t\x12\x18\n\x10protocol_version\x18\x07 \x01(\t\x12\r\n\x05topic\x18\x08 \x01(\t\x12\x13\n\x0btopic_class\x18\t \x01(\t\x12\x18\n\x10\x61\x63tor_scope_hash\x18\n \x01(\t\x12\x12\n\nsession_id\x18\x0b \x01(\t\x12;\n\treconnect\x18\x0c \x01(\x0b\x32&.openagents.sync.v1.ReconnectTelemetryH\x00\x12@\n\x0c\x61uth_failure\x18\r \x01(\x0b\x32(.openagents.sync.v1.AuthFailureTelemetryH\x00\x12\x35\n\x06replay\x18\x0e \x01(\x0b\x32#.openagents.sync.v1.ReplayTelemetryH\x00\x12\x42\n\rstorage_reset\x18\x0f \x01(\x0b\x32).openagents.sync.v1.StorageResetTelemetryH\x00\x12J\n\x11renderer_fallback\x18\x10 \x01(\x0b\x32-.openagents.sync.v1.RendererFallbackTelemetryH\x00\x42\x08\n\x06\x64\x65tail\"y\n\x12ReconnectTelemetry\x12\x0f\n\x07\x61ttempt\x18\x01 \x01(\r\x12\x12\n\nbackoff_ms\x18\x02 \x01(\r\x12\x0f\n\x07resumed\x18\x03 \x01(\x08\x12\x18\n\x10last_applied_seq\x18\x04 \x01(\x04\x12\x13\n\x0breason_code\x18\x05 \x01(\t\"[\n\x14\x41uthFailureTelemetry\x12\x13\n\x0bhttp_status\x18\x01 \x01(\r\x12\x13\n\x0breason_code\x18\x02 \x01(\t\x12\x19\n\x11refresh_attempted\x18\x03 \x01(\x08\"\x8b\x01\n\x0fReplayTelemetry\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x1b\n\x13requested_after_seq\x18\x02 \x01(\x04\x12\x1c\n\x14oldest_available_seq\x18\x03 \x01(\x04\x12\x10\n\x08head_seq\x18\x04 \x01(\x04\x12\x1b\n\x13\x63\x61tchup_duration_ms\x18\x05 \x01(\r\"n\n\x15StorageResetTelemetry\x12\x13\n\x0breason_code\x18\x01 \x01(\t\x12\x0e\n\x06stores\x18\x02 \x03(\t\x12\x17\n\x0fwatermarks_kept\x18\x03 \x01(\x08\x12\x17\n\x0frecords_dropped\x18\x04 \x01(\r\"\\\n\x19RendererFallbackTelemetry\x12\x15\n\rfrom_renderer\x18\x01 \x01(\t\x12\x13\n\x0bto_renderer\x18\x02 \x01(\t\x12\x13\n\x0breason_code\x18\x03 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,11 +33,15 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'openagents_proto.sync.v1.te
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CLIENTTELEMETRYEVENT']._serialized_start=91
-  _globals['_CLIENTTELEMETRYEVENT']._serialized_end=582
-  _globals['_RECONNECTTELEMETRY']._serialized_start=584
-  _globals['_RECONNECTTELEMETRY']._serialized_end=705
-  _globals['_AUTHFAILURETELEMETRY']._serialized_start=707
-  _globals['_AUTHFAILURETELEMETRY']._serialized_end=798
-  _globals['_REPLAYTELEMETRY']._serialized_start=801
-  _globals['_REPLAYTELEMETRY']._serialized_end=940
+  _globals['_CLIENTTELEMETRYEVENT']._serialized_end=726
+  _globals['_RECONNECTTELEMETRY']._serialized_start=728
+  _globals['_RECONNECTTELEMETRY']._serialized_end=849
+  _globals['_AUTHFAILURETELEMETRY']._serialized_start=851
+  _globals['_AUTHFAILURETELEMETRY']._serialized_end=942
+  _globals['_REPLAYTELEMETRY']._serialized_start=945
+  _globals['_REPLAYTELEMETRY']._serialized_end=1084
+  _globals['_STORAGERESETTELEMETRY']._serialized_start=1086
+  _globals['_STORAGERESETTELEMETRY']._serialized_end=1196
+  _globals['_RENDERERFALLBACKTELEMETRY']._serialized_start=1198
+  _globals['_RENDERERFALLBACKTELEMETRY']._serialized_end=1290
 # @@protoc_insertion_point(module_scope)

@@ -1,13 +1,14 @@
 from openagents_proto.sync.v1 import khala_pb2 as _khala_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ClientTelemetryEvent(_message.Message):
-    __slots__ = ("schema_version", "event_id", "occurred_at_unix_ms", "surface", "client_build_id", "app_version", "protocol_version", "topic", "topic_class", "actor_scope_hash", "session_id", "reconnect", "auth_failure", "replay")
+    __slots__ = ("schema_version", "event_id", "occurred_at_unix_ms", "surface", "client_build_id", "app_version", "protocol_version", "topic", "topic_class", "actor_scope_hash", "session_id", "reconnect", "auth_failure", "replay", "storage_reset", "renderer_fallback")
     SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
@@ -22,6 +23,8 @@ class ClientTelemetryEvent(_message.Message):
     RECONNECT_FIELD_NUMBER: _ClassVar[int]
     AUTH_FAILURE_FIELD_NUMBER: _ClassVar[int]
     REPLAY_FIELD_NUMBER: _ClassVar[int]
+    STORAGE_RESET_FIELD_NUMBER: _ClassVar[int]
+    RENDERER_FALLBACK_FIELD_NUMBER: _ClassVar[int]
     schema_version: str
     event_id: str
     occurred_at_unix_ms: int
@@ -36,7 +39,9 @@ class ClientTelemetryEvent(_message.Message):
     reconnect: ReconnectTelemetry
     auth_failure: AuthFailureTelemetry
     replay: ReplayTelemetry
-    def __init__(self, schema_version: _Optional[str] = ..., event_id: _Optional[str] = ..., occurred_at_unix_ms: _Optional[int] = ..., surface: _Optional[_Union[_khala_pb2.ClientSurface, str]] = ..., client_build_id: _Optional[str] = ..., app_version: _Optional[str] = ..., protocol_version: _Optional[str] = ..., topic: _Optional[str] = ..., topic_class: _Optional[str] = ..., actor_scope_hash: _Optional[str] = ..., session_id: _Optional[str] = ..., reconnect: _Optional[_Union[ReconnectTelemetry, _Mapping]] = ..., auth_failure: _Optional[_Union[AuthFailureTelemetry, _Mapping]] = ..., replay: _Optional[_Union[ReplayTelemetry, _Mapping]] = ...) -> None: ...
+    storage_reset: StorageResetTelemetry
+    renderer_fallback: RendererFallbackTelemetry
+    def __init__(self, schema_version: _Optional[str] = ..., event_id: _Optional[str] = ..., occurred_at_unix_ms: _Optional[int] = ..., surface: _Optional[_Union[_khala_pb2.ClientSurface, str]] = ..., client_build_id: _Optional[str] = ..., app_version: _Optional[str] = ..., protocol_version: _Optional[str] = ..., topic: _Optional[str] = ..., topic_class: _Optional[str] = ..., actor_scope_hash: _Optional[str] = ..., session_id: _Optional[str] = ..., reconnect: _Optional[_Union[ReconnectTelemetry, _Mapping]] = ..., auth_failure: _Optional[_Union[AuthFailureTelemetry, _Mapping]] = ..., replay: _Optional[_Union[ReplayTelemetry, _Mapping]] = ..., storage_reset: _Optional[_Union[StorageResetTelemetry, _Mapping]] = ..., renderer_fallback: _Optional[_Union[RendererFallbackTelemetry, _Mapping]] = ...) -> None: ...
 
 class ReconnectTelemetry(_message.Message):
     __slots__ = ("attempt", "backoff_ms", "resumed", "last_applied_seq", "reason_code")
@@ -75,3 +80,25 @@ class ReplayTelemetry(_message.Message):
     head_seq: int
     catchup_duration_ms: int
     def __init__(self, status: _Optional[str] = ..., requested_after_seq: _Optional[int] = ..., oldest_available_seq: _Optional[int] = ..., head_seq: _Optional[int] = ..., catchup_duration_ms: _Optional[int] = ...) -> None: ...
+
+class StorageResetTelemetry(_message.Message):
+    __slots__ = ("reason_code", "stores", "watermarks_kept", "records_dropped")
+    REASON_CODE_FIELD_NUMBER: _ClassVar[int]
+    STORES_FIELD_NUMBER: _ClassVar[int]
+    WATERMARKS_KEPT_FIELD_NUMBER: _ClassVar[int]
+    RECORDS_DROPPED_FIELD_NUMBER: _ClassVar[int]
+    reason_code: str
+    stores: _containers.RepeatedScalarFieldContainer[str]
+    watermarks_kept: bool
+    records_dropped: int
+    def __init__(self, reason_code: _Optional[str] = ..., stores: _Optional[_Iterable[str]] = ..., watermarks_kept: _Optional[bool] = ..., records_dropped: _Optional[int] = ...) -> None: ...
+
+class RendererFallbackTelemetry(_message.Message):
+    __slots__ = ("from_renderer", "to_renderer", "reason_code")
+    FROM_RENDERER_FIELD_NUMBER: _ClassVar[int]
+    TO_RENDERER_FIELD_NUMBER: _ClassVar[int]
+    REASON_CODE_FIELD_NUMBER: _ClassVar[int]
+    from_renderer: str
+    to_renderer: str
+    reason_code: str
+    def __init__(self, from_renderer: _Optional[str] = ..., to_renderer: _Optional[str] = ..., reason_code: _Optional[str] = ...) -> None: ...

@@ -57,26 +57,26 @@ class LegacyChatController(Controller):
 
     @get("/chats", summary="Deprecated: the caller's conversations (Codex threads)", **READ)
     async def list_conversations(self, pool: DbPool, auth: Auth) -> Response[Data[ConversationList]]:
-        require("*", auth)
+        require("runtime:read", auth)
         return typed(ConversationList, {"conversations": await chat.conversations(pool, auth)}, headers=chat.headers())
 
     @get("/chats/{conversation_id:str}", summary="Deprecated: one conversation (a Codex thread)", **READ)
     async def get_conversation(self, pool: DbPool, auth: Auth, conversation_id: FromPath[WorkerId]) -> Response[Data[Conversation]]:
-        require("*", auth)
+        require("runtime:read", auth)
         return typed(Conversation, await chat.conversation(pool, auth, conversation_id), headers=chat.headers())
 
     @get("/chats/{conversation_id:str}/messages", summary="Deprecated: a conversation's messages", **READ)
     async def messages(self, pool: DbPool, auth: Auth, conversation_id: FromPath[WorkerId]) -> Response[Data[MessageList]]:
-        require("*", auth)
+        require("runtime:read", auth)
         return typed(MessageList, await chat.messages(pool, auth, conversation_id), headers=chat.headers())
 
     @get("/chats/{conversation_id:str}/runs", summary="Deprecated: a conversation's runs (one per request)", **READ)
     async def runs(self, pool: DbPool, auth: Auth, conversation_id: FromPath[WorkerId]) -> Response[Data[RunList]]:
-        require("*", auth)
+        require("runtime:read", auth)
         return typed(RunList, await chat.runs(pool, auth, conversation_id), headers=chat.headers())
 
     @get("/chats/{conversation_id:str}/runs/{run_id:str}/events", summary="Deprecated: a run's event log", **READ)
     async def run_events(self, pool: DbPool, auth: Auth, conversation_id: FromPath[WorkerId],
                          run_id: FromPath[ShortId]) -> Response[Data[RunEventList]]:
-        require("*", auth)
+        require("runtime:read", auth)
         return typed(RunEventList, await chat.run_events(pool, auth, conversation_id, run_id), headers=chat.headers())

@@ -34,22 +34,22 @@ def _iso(value: Any) -> str:
 
 async def conversations(conn: asyncpg.Pool, auth: AuthContext) -> list[dict[str, Any]]:
     rows = await runtime.threads(conn, auth)
-    return [{"id": r["id"], "title": r["title"], "worker_id": r["worker_id"], "message_count": r["turn_count"] * 2,
-             "created_at": _iso(r["created_at"]), "updated_at": _iso(r["updated_at"])} for r in rows]
+    return [{"id": r.id, "title": r.title, "worker_id": r.worker_id, "message_count": r.turn_count * 2,
+             "created_at": _iso(r.created_at), "updated_at": _iso(r.updated_at)} for r in rows]
 
 
 async def conversation(conn: asyncpg.Pool, auth: AuthContext, conversation_id: str) -> dict[str, Any]:
     r = await runtime.thread_for(conn, auth, conversation_id)
-    return {"id": r["id"], "title": r["title"], "worker_id": r["worker_id"], "message_count": r["turn_count"] * 2,
-            "created_at": _iso(r["created_at"]), "updated_at": _iso(r["updated_at"])}
+    return {"id": r.id, "title": r.title, "worker_id": r.worker_id, "message_count": r.turn_count * 2,
+            "created_at": _iso(r.created_at), "updated_at": _iso(r.updated_at)}
 
 
 async def messages(conn: asyncpg.Pool, auth: AuthContext, conversation_id: str) -> dict[str, Any]:
     await runtime.thread_for(conn, auth, conversation_id)
     rows = await runtime.messages(conn, conversation_id)
     return {"conversation_id": conversation_id, "messages": [
-        {"id": r["item_id"], "role": r["role"], "content": r["text"], "status": r["status"], "run_id": r["run_id"],
-         "created_at": _iso(r["created_at"])} for r in rows]}
+        {"id": r.item_id, "role": r.role, "content": r.text, "status": r.status, "run_id": r.run_id,
+         "created_at": _iso(r.created_at)} for r in rows]}
 
 
 async def runs(conn: asyncpg.Pool, auth: AuthContext, conversation_id: str) -> dict[str, Any]:

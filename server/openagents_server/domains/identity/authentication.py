@@ -17,6 +17,7 @@ from litestar.di import NamedDependency
 from litestar.params import SkipValidation
 
 from openagents_server.domains.identity import problems
+from openagents_server.domains.identity.admin import is_admin
 from openagents_server.domains.identity.context import AuthContext
 from openagents_server.domains.identity.cookies import CSRF_HEADER, CookieNames
 from openagents_server.domains.identity.credential_cache import CredentialCache
@@ -159,7 +160,7 @@ class Authenticator:
         key = token_hash(token)
         context = self.cache.get(key)
         if context is None:
-            context = await _resolve(self._pool(), self.cache, token, key)
+            context = await _resolve(self._pool(), self.cache, token, key, self.settings)
         # The per-credential ceiling (issue 18): a local lease on the hot path, PostgreSQL per batch.
         await self.budget.spend(context.credential_id)
         if context.kind == "session":
@@ -177,7 +178,8 @@ class Authenticator:
         return context
 
 
-async def _resolve(pool: asyncpg.Pool, cache: CredentialCache, token: str, key: bytes) -> AuthContext:
+async def _resolve(pool: asyncpg.Pool, cache: CredentialCache, token: str, key: bytes,
+                   settings: Settings) -> AuthContext:
     """Look the credential up in PostgreSQL; cache it only if it is usable."""
     if token.startswith(PAT_PREFIX):
         context, seconds_left = await _pat_context(pool, key)
@@ -185,39 +187,41 @@ async def _resolve(pool: asyncpg.Pool, cache: CredentialCache, token: str, key: 
         context, seconds_left = await _session_context(pool, key)
     else:
         raise problems.unauthorized("Invalid token.", "invalid_token")
+    if is_admin(context, settings):
+        context = replace(context, admin=True)
     cache.put(key, context, seconds_left)
     return context
 
 
 async def _session_context(pool: asyncpg.Pool, key: bytes) -> tuple[AuthContext, float | None]:
-    row = await sessions.by_access_hash(pool, key)
-    if row is None:
+    found = await sessions.by_access_hash(pool, key)
+    if found is None:
         raise problems.unauthorized("Invalid token.", "invalid_token")
-    if row["status"] != "active":
-        raise problems.reauth_required(row["revoked_reason"] or row["status"], "Session was revoked; sign in again.")
-    if not row["access_valid"]:
+    if found.status != "active":
+        raise problems.reauth_required(found.revoked_reason or found.status, "Session was revoked; sign in again.")
+    if not found.access_valid:
         raise problems.unauthorized("Access token expired; refresh the session.", "access_token_expired")
     context = AuthContext(
-        user_id=row["user_id"], email=row["email"], name=row["name"], kind="session",
-        session_id=row["id"], device_id=row["device_id"], client_kind=row["client_kind"],
-        active_org_id=row["active_org_id"], memberships=tuple(row["memberships"]),
+        user_id=found.user_id, email=found.email, name=found.name, kind="session",
+        session_id=found.id, device_id=found.device_id, client_kind=found.client_kind,
+        active_org_id=found.active_org_id, memberships=tuple(found.memberships),
     )
-    return context, row["seconds_left"]
+    return context, found.seconds_left
 
 
 async def _pat_context(pool: asyncpg.Pool, key: bytes) -> tuple[AuthContext, float | None]:
-    row = await access_tokens.by_hash(pool, key)
-    if row is None:
+    found = await access_tokens.by_hash(pool, key)
+    if found is None:
         raise problems.unauthorized("Invalid token.", "invalid_token")
-    if not row["valid"]:
+    if not found.valid:
         raise problems.unauthorized("Personal access token expired.", "token_expired")
-    if row["stale"]:
-        await access_tokens.touch(pool, row["id"])
+    if found.stale:
+        await access_tokens.touch(pool, found.id)
     context = AuthContext(
-        user_id=row["user_id"], email=row["email"], name=row["name"], kind="pat", token_id=row["id"],
-        abilities=tuple(row["abilities"]), memberships=tuple(row["memberships"]),
+        user_id=found.user_id, email=found.email, name=found.name, kind="pat", token_id=found.id,
+        abilities=tuple(found.abilities), memberships=tuple(found.memberships),
     )
-    return context, row["seconds_left"]
+    return context, found.seconds_left
 
 
 def require(ability: str, auth: AuthContext) -> None:

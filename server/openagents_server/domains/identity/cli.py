@@ -32,7 +32,7 @@ def code(email: str) -> None:
 
     settings = _local_settings()
 
-    async def latest(dsn: str) -> asyncpg.Record | None:
+    async def latest(dsn: str) -> challenges.LocalCode | None:
         conn = await asyncpg.connect(dsn)
         try:
             return await challenges.latest_local_code(conn, email.strip().lower())
@@ -44,7 +44,7 @@ def code(email: str) -> None:
     if row is None:
         console.print(f"no pending code for {email}: request one first (POST /api/auth/email)")
         raise typer.Exit(1)
-    sys.stdout.write(row["local_code"] + "\n")
+    sys.stdout.write(row.local_code + "\n")
 
 
 @identity_cli.command("test-login-url")

@@ -6,9 +6,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 #: PAT abilities (anchor: Sanctum abilities). ``*`` grants every ability below.
+#: ``social:write``: post shouts, send and read-mark whispers, block, report (issue 21).
 ABILITIES = frozenset({
     "*", "profile:read", "profile:write", "tokens:read", "orgs:read", "policy:authorize", "sync:token",
+    "social:write",
+    # Codex workers, runs and threads (issue 20): a worker's token needs ``runtime:write`` and
+    # ``sync:token``, never ``*``; ``runtime:read`` is a read-only view of the same resources.
+    "runtime:read", "runtime:write",
 })
+#: Abilities that grant others: writing the runtime includes reading it.
+IMPLIED: dict[str, frozenset[str]] = {"runtime:read": frozenset({"runtime:write"})}
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +34,14 @@ class AuthContext:
     abilities: tuple[str, ...] = ()
     #: The user's org memberships as read with the credential (JSON objects, default org first).
     memberships: tuple[dict[str, Any], ...] = ()
+    #: A platform administrator (``admin.is_admin``), decided once when the credential is resolved.
+    admin: bool = False
 
     def can(self, ability: str) -> bool:
         """Sessions can do everything a user can; PATs only what their abilities name."""
-        return self.kind == "session" or "*" in self.abilities or ability in self.abilities
+        if self.kind == "session" or "*" in self.abilities or ability in self.abilities:
+            return True
+        return any(a in self.abilities for a in IMPLIED.get(ability, ()))
 
     @property
     def credential_id(self) -> str:

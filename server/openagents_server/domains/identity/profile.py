@@ -11,19 +11,20 @@ from openagents_server.domains.identity import problems
 from openagents_server.domains.identity.context import AuthContext
 from openagents_server.domains.identity.credential_cache import CredentialCache, invalidate
 from openagents_server.domains.identity.repositories import challenges, sessions, users
+from openagents_server.domains.identity.repositories.users import User
 from openagents_server.domains.identity.sessions import USER_DELETED
 from openagents_server.domains.tokens import service as token_service
 from openagents_server.khala.revocation import revoke_sessions
 
 
-def profile_view(row: asyncpg.Record) -> dict[str, Any]:
+def profile_view(user: User) -> dict[str, Any]:
     return {
-        "id": row["id"],
-        "email": row["email"],
-        "name": row["name"],
-        "identity": {"provider": row["provider"], "provider_user_id": row["provider_user_id"]},
-        "created_at": row["created_at"].isoformat(),
-        "updated_at": row["updated_at"].isoformat(),
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "identity": {"provider": user.provider, "provider_user_id": user.provider_user_id},
+        "created_at": user.created_at.isoformat(),
+        "updated_at": user.updated_at.isoformat(),
     }
 
 

@@ -125,6 +125,8 @@ class Me(Struct):
     credential: Credential
     active_org_id: str | None
     memberships: list[Membership]
+    #: A platform administrator (``domains/identity/admin.py``): the shell shows the admin pages.
+    is_admin: bool = False
 
 
 class ProfileIdentity(Struct):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
+
+from openagents_server.domains.identity.context import ABILITIES
 
 #: Pragmatic address check (the provider does the real one): one @, a dot in the domain, no spaces.
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s.]{1,63}$"
@@ -18,6 +20,8 @@ Name = Annotated[str, Meta(min_length=1, max_length=255)]
 TokenName = Annotated[str, Meta(min_length=1, max_length=100)]
 Scope = Annotated[str, Meta(min_length=1, max_length=64)]
 TopicName = Annotated[str, Meta(min_length=1, max_length=200)]
+#: A PAT ability: /openapi.json lists the known ones (the service refuses others with a 422 naming them).
+Ability = Annotated[str, Meta(min_length=1, max_length=64, extra_json_schema={"enum": sorted(ABILITIES)})]
 OpaqueToken = Annotated[str, Meta(min_length=1, max_length=128)]
 
 
@@ -60,11 +64,13 @@ class RevokeSessionsRequest(_Body):
 
 class CreateTokenRequest(_Body):
     name: TokenName
-    abilities: Annotated[list[Scope], Meta(min_length=1, max_length=16)] = msgspec.field(default_factory=lambda: ["*"])
-    expires_at: datetime | None = None
+    abilities: Annotated[list[Ability], Meta(min_length=1, max_length=16)] = msgspec.field(default_factory=lambda: ["*"])
+    expires_at: Annotated[datetime, Meta(extra_json_schema={"format": "date-time"})] | None = None
 
 
 class ProfilePatch(_Body):
+    #: /openapi.json: an empty patch is refused ("nothing to update").
+    __openapi_extra__: ClassVar[dict[str, Any]] = {"minProperties": 1}
     name: Name | None | UnsetType = UNSET
 
 

@@ -18,7 +18,7 @@ import asyncpg
 from openagents_proto.control.domain import RevokeReason
 
 from openagents_server.audit import audit
-from openagents_server.domains.identity import problems
+from openagents_server.domains.identity import problems, security_events
 from openagents_server.domains.identity.context import AuthContext
 from openagents_server.domains.identity.credential_cache import CredentialCache, invalidate
 from openagents_server.domains.identity.credentials import (
@@ -33,6 +33,7 @@ from openagents_server.domains.identity.credentials import (
     token_hash,
 )
 from openagents_server.domains.identity.repositories import sessions
+from openagents_server.domains.identity.repositories.sessions import RefreshLookup
 from openagents_server.domains.orgs import service as org_service
 from openagents_server.errors import Conflict, DomainError
 from openagents_server.khala.revocation import revoke_sessions
@@ -67,7 +68,9 @@ async def start_session(conn: asyncpg.Connection, cache: CredentialCache, *, use
         try:
             async with conn.transaction():  # savepoint: a concurrent login on this device → retry
                 await revoke(conn, cache, user_id=user_id, reason=DEVICE_REPLACED, device_id=device_id)
-                return await _insert_session(conn, user_id, device_id, client_kind, user_agent, ip_address)
+                issued = await _insert_session(conn, user_id, device_id, client_kind, user_agent, ip_address)
+            await security_events.signed_in(conn, user_id, issued.session_id, client_kind, user_agent, ip_address)
+            return issued
         except asyncpg.UniqueViolationError:
             if attempt == 2:
                 raise Conflict("conflict", "Another sign-in on this device is in progress.") from None
@@ -104,31 +107,31 @@ async def refresh(pool: asyncpg.Pool, cache: CredentialCache, refresh_token: str
         row = await sessions.refresh_for_update(conn, token_hash(refresh_token))
         if row is None:
             failure = problems.unauthorized("Invalid refresh token.", "invalid_refresh_token")
-        elif csrf is not None and not csrf_matches(csrf[0], row["session_id"], csrf[1]):
+        elif csrf is not None and not csrf_matches(csrf[0], row.session_id, csrf[1]):
             failure = problems.forbidden("Missing or invalid CSRF token (send the x-csrf-token header).",
                                          "csrf_failed")
-        elif row["session_status"] != "active":
-            failure = problems.reauth_required(row["revoked_reason"] or "session_revoked")
-        elif row["refresh_status"] == "rotated":
+        elif row.session_status != "active":
+            failure = problems.reauth_required(row.revoked_reason or "session_revoked")
+        elif row.refresh_status == "rotated":
             # The token was already exchanged: someone holds a copy. End the session for everyone.
-            await revoke(conn, cache, user_id=row["user_id"], reason=TOKEN_REPLAY, session_ids=[row["session_id"]])
-            await audit(conn, "auth.refresh.replay_detected", outcome="denied", user_id=row["user_id"],
-                        session_id=row["session_id"], device_id=row["device_id"])
+            await revoke(conn, cache, user_id=row.user_id, reason=TOKEN_REPLAY, session_ids=[row.session_id])
+            await audit(conn, "auth.refresh.replay_detected", outcome="denied", user_id=row.user_id,
+                        session_id=row.session_id, device_id=row.device_id)
             failure = problems.reauth_required(TOKEN_REPLAY, "Refresh token was already used; sign in again.")
-        elif row["refresh_status"] != "active":
+        elif row.refresh_status != "active":
             failure = problems.reauth_required("session_revoked")
-        elif not row["refresh_valid"]:
-            await revoke(conn, cache, user_id=row["user_id"], reason=REFRESH_EXPIRED, session_ids=[row["session_id"]],
+        elif not row.refresh_valid:
+            await revoke(conn, cache, user_id=row.user_id, reason=REFRESH_EXPIRED, session_ids=[row.session_id],
                          status="expired")
             failure = problems.reauth_required(REFRESH_EXPIRED, "Session expired; sign in again.")
-        elif device_id is not None and device_id != row["device_id"]:
-            await audit(conn, "auth.refresh.denied", outcome="denied", user_id=row["user_id"],
-                        session_id=row["session_id"], device_id=device_id, attributes={"reason": "device_mismatch"})
+        elif device_id is not None and device_id != row.device_id:
+            await audit(conn, "auth.refresh.denied", outcome="denied", user_id=row.user_id,
+                        session_id=row.session_id, device_id=device_id, attributes={"reason": "device_mismatch"})
             failure = problems.unauthorized("This refresh token belongs to another device.", "device_mismatch")
         else:
             issued = await _rotate(conn, cache, row)
-            await audit(conn, "auth.refresh.completed", user_id=row["user_id"], session_id=row["session_id"],
-                        device_id=row["device_id"], attributes={"refresh_token_id": issued.refresh_token_id})
+            await audit(conn, "auth.refresh.completed", user_id=row.user_id, session_id=row.session_id,
+                        device_id=row.device_id, attributes={"refresh_token_id": issued.refresh_token_id})
     # Raised after commit, so the revocation above is durable even though the caller gets an error.
     if failure is not None:
         raise failure
@@ -136,20 +139,20 @@ async def refresh(pool: asyncpg.Pool, cache: CredentialCache, refresh_token: str
     return issued
 
 
-async def _rotate(conn: asyncpg.Connection, cache: CredentialCache, row: asyncpg.Record) -> IssuedSession:
+async def _rotate(conn: asyncpg.Connection, cache: CredentialCache, row: RefreshLookup) -> IssuedSession:
     now = datetime.now(UTC)
     access, refresh_token, refresh_id = new_token(ACCESS_PREFIX), new_token(REFRESH_PREFIX), new_id("rft")
     access_expires = now + timedelta(seconds=ACCESS_TTL_SECONDS)
     refresh_expires = now + timedelta(seconds=REFRESH_TTL_SECONDS)
-    await sessions.rotate(conn, session_id=row["session_id"], old_refresh_id=row["refresh_id"],
+    await sessions.rotate(conn, session_id=row.session_id, old_refresh_id=row.refresh_id,
                           new_refresh_id=refresh_id, new_refresh_hash=token_hash(refresh_token),
                           refresh_expires_at=refresh_expires, access_hash=token_hash(access),
                           access_expires_at=access_expires)
-    await invalidate(conn, cache, credential_id=row["session_id"])  # the old access token must stop working now
-    current = await sessions.get(conn, row["session_id"])
-    return IssuedSession(row["session_id"], row["user_id"], row["device_id"], row["client_kind"],
-                         current["active_org_id"], access, access_expires, refresh_token, refresh_id,
-                         refresh_expires, replaced_refresh_token_id=row["refresh_id"])
+    await invalidate(conn, cache, credential_id=row.session_id)  # the old access token must stop working now
+    current = await sessions.get(conn, row.session_id)
+    return IssuedSession(row.session_id, row.user_id, row.device_id, row.client_kind,
+                         current.active_org_id, access, access_expires, refresh_token, refresh_id,
+                         refresh_expires, replaced_refresh_token_id=row.refresh_id)
 
 
 async def revoke(conn: asyncpg.Connection, cache: CredentialCache, *, user_id: str, reason: str, session_ids: list[str] | None = None,
@@ -163,6 +166,8 @@ async def revoke(conn: asyncpg.Connection, cache: CredentialCache, *, user_id: s
         cache.evict_credentials(ids)
         await audit(conn, "auth.sessions.revoked", user_id=user_id, device_id=device_id,
                     attributes={"reason": reason, "session_ids": ids})
+        if reason == USER_REVOKED:
+            await security_events.sessions_revoked(conn, user_id, ids)
     return ids
 
 

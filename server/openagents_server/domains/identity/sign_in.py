@@ -15,6 +15,7 @@ from openagents_server.domains.identity.credential_cache import CredentialCache,
 from openagents_server.domains.identity.credentials import email_hint, new_id
 from openagents_server.domains.identity.providers import IdentityProvider, ProviderError, ProviderIdentity
 from openagents_server.domains.identity.repositories import challenges, users
+from openagents_server.domains.identity.repositories.users import User
 from openagents_server.domains.identity.sessions import IssuedSession, start_session
 from openagents_server.domains.orgs import service as org_service
 from openagents_server.errors import Conflict, DomainError, Invalid
@@ -36,7 +37,7 @@ class Challenge:
 
 @dataclass(frozen=True)
 class SignIn:
-    user: asyncpg.Record
+    user: User
     new_user: bool
     session: IssuedSession
 
@@ -99,11 +100,11 @@ async def _verify_counted(conn: asyncpg.Connection, provider: IdentityProvider, 
     # 1. Count the attempt in its own transaction, so a wrong code still uses one up.
     async with conn.transaction():
         challenge = await _open_challenge(conn, email, challenge_id)
-        attempts = await challenges.count_attempt(conn, challenge["id"])
+        attempts = await challenges.count_attempt(conn, challenge.id)
     guessed.append(True)  # from here on, a refusal answers a guess at this challenge's code
     if attempts > MAX_ATTEMPTS:
         await audit(conn, "auth.verify.failed", outcome="denied", device_id=client.device_id,
-                    attributes={"reason": "too_many_attempts", "challenge_id": challenge["id"]})
+                    attributes={"reason": "too_many_attempts", "challenge_id": challenge.id})
         raise Invalid("too_many_attempts", "Too many wrong codes. Request a new code.", field="code")
     # 2. Ask the provider (network; no transaction held open meanwhile).
     try:
@@ -113,18 +114,18 @@ async def _verify_counted(conn: asyncpg.Connection, provider: IdentityProvider, 
         )
     except ProviderError as exc:
         await audit(conn, "auth.verify.failed", outcome="failure", device_id=client.device_id,
-                    attributes={"reason": exc.code, "challenge_id": challenge["id"]})
+                    attributes={"reason": exc.code, "challenge_id": challenge.id})
         raise provider_failure(exc) from None
     # 3. Consume the challenge, mirror the user, open the session: all or nothing.
     async with conn.transaction():
-        locked = await challenges.get_for_update(conn, challenge["id"])
-        if locked is None or locked["consumed_at"] is not None:
+        locked = await challenges.get_for_update(conn, challenge.id)
+        if locked is None or locked.consumed_at is not None:
             raise _invalid_code("This code was already used.")
-        await challenges.consume(conn, challenge["id"])
+        await challenges.consume(conn, challenge.id)
         await sign_in_guard.succeeded(conn, email)
         user, new_user = await mirror_user(conn, cache, provider.name, identity)
-        session = await open_session(conn, cache, user["id"], client)
-        await audit(conn, "auth.verify.completed", user_id=user["id"], session_id=session.session_id,
+        session = await open_session(conn, cache, user.id, client)
+        await audit(conn, "auth.verify.completed", user_id=user.id, session_id=session.session_id,
                     org_id=session.active_org_id, device_id=client.device_id,
                     attributes={"provider": provider.name, "new_user": new_user,
                                 "client_kind": client.client_kind})
@@ -144,8 +145,8 @@ async def register(pool: asyncpg.Pool, provider: IdentityProvider, cache: Creden
             if await users.get_by_email(conn, email) is not None:
                 raise Conflict("conflict", "An account with this email already exists.")
             user, _ = await mirror_user(conn, cache, provider.name, identity)
-            session = await open_session(conn, cache, user["id"], client)
-            await audit(conn, "auth.register.completed", user_id=user["id"], session_id=session.session_id,
+            session = await open_session(conn, cache, user.id, client)
+            await audit(conn, "auth.register.completed", user_id=user.id, session_id=session.session_id,
                         device_id=client.device_id, attributes={"provider": provider.name})
     return SignIn(user, True, session)
 
@@ -156,36 +157,32 @@ async def open_session(conn: asyncpg.Connection, cache: CredentialCache, user_id
 
 
 async def mirror_user(conn: asyncpg.Connection, cache: CredentialCache, provider: str,
-                      identity: ProviderIdentity) -> tuple[asyncpg.Record, bool]:
+                      identity: ProviderIdentity) -> tuple[User, bool]:
     """Find or create our row for the provider's user. The provider is the authority for the email."""
     user = await users.get_by_provider_id(conn, provider, identity.provider_user_id)
     if user is not None:
-        if user["email"] != identity.email or (identity.name and identity.name != user["name"]):
-            user = await users.update_identity(conn, user["id"], identity.email, identity.name)
-            await invalidate(conn, cache, user_id=user["id"])
+        if user.email != identity.email or (identity.name and identity.name != user.name):
+            user = await users.update_identity(conn, user.id, identity.email, identity.name)
+            await invalidate(conn, cache, user_id=user.id)
         return user, False
     existing = await users.get_by_email(conn, identity.email)
     if existing is not None:
         # Same verified email under another provider id (e.g. moved from local to WorkOS): relink.
-        await conn.execute(
-            "UPDATE users SET provider = $2, provider_user_id = $3, updated_at = now() WHERE id = $1",
-            existing["id"], provider, identity.provider_user_id,
-        )
-        return await users.get(conn, existing["id"]), False
+        return await users.relink(conn, existing.id, provider, identity.provider_user_id), False
     user_id = new_id("usr")
     user = await users.insert(conn, user_id, provider, identity.provider_user_id, identity.email, identity.name)
     await org_service.create_personal_org(conn, user_id)
     return user, True
 
 
-async def _open_challenge(conn: asyncpg.Connection, email: str, challenge_id: str | None) -> asyncpg.Record:
+async def _open_challenge(conn: asyncpg.Connection, email: str, challenge_id: str | None) -> challenges.Challenge:
     if challenge_id:
         challenge = await challenges.get_for_update(conn, challenge_id)
     else:
         challenge = await challenges.latest_open_for_update(conn, email)
-    if challenge is None or challenge["email"] != email or challenge["consumed_at"] is not None:
+    if challenge is None or challenge.email != email or challenge.consumed_at is not None:
         raise _invalid_code("No pending code for this email. Request a new code.")
-    if challenge["expires_at"] <= datetime.now(UTC):
+    if challenge.expires_at <= datetime.now(UTC):
         raise Invalid("code_expired", "The code has expired. Request a new one.", field="code")
     return challenge
 

@@ -29,6 +29,10 @@ PUBLIC_TTL_SECONDS = 300
 #: Ours: per client IP; a reader needs one every 5 minutes, a page reload one more.
 PUBLIC_TOKENS_PER_IP = Limit("public_sync_token", 20, 60)
 PUBLIC_ORG = "public"
+#: Platform administrators' scopes (ADR 0604): granted to an admin's session when asked for (by scope,
+#: or by naming an admin topic); anyone else asking is refused like any scope their role lacks.
+ADMIN_SCOPES = (khala_topics.ADMIN_RUNTIME.scope,)
+ADMIN_TOPICS = ("admin:runtime",)
 
 
 async def issue(conn: asyncpg.Connection, auth: AuthContext, keys: SigningKeys, *, scopes: list[str] | None,
@@ -41,19 +45,26 @@ async def issue(conn: asyncpg.Connection, auth: AuthContext, keys: SigningKeys, 
     granted = tuple(s for s in policy.membership_scopes(membership) if s in policy.SYNC_SCOPES)
     if org_id is None or membership is None:
         raise problems.forbidden("No org membership grants sync access.", "not_a_member")
+    # Public scopes (feed.read) are everyone's, whatever the role; they are granted when asked for
+    # (by scope, or by naming a public topic) so a signed-in /feed needs no second, anonymous token.
+    granted += PUBLIC_SCOPES
+    if auth.admin:
+        granted += ADMIN_SCOPES
 
     if scopes is None:
-        chosen = granted
+        chosen = tuple(s for s in granted if (s not in PUBLIC_SCOPES or _names_public_topic(topics))
+                       and (s not in ADMIN_SCOPES or _names_admin_topic(topics)))
     else:
-        unknown = [s for s in scopes if s not in policy.SYNC_SCOPES]
-        refused = [s for s in scopes if s in policy.SYNC_SCOPES and s not in granted]
+        known = (*policy.SYNC_SCOPES, *PUBLIC_SCOPES, *ADMIN_SCOPES)
+        unknown = [s for s in scopes if s not in known]
+        refused = [s for s in scopes if s in known and s not in granted]
         if unknown or refused:
             await _denied(conn, auth, "invalid_scope", scopes=unknown + refused)
             raise problems.invalid_scope("Requested sync scopes are not allowed.", unknown + refused)
         chosen = tuple(dict.fromkeys(scopes))
 
     if topics is None:
-        chosen_topics = policy.default_topics(auth.user_id, org_id, membership["personal"], chosen)
+        chosen_topics = policy.default_topics(auth.user_id, org_id, membership.personal, chosen)
     else:
         chosen_topics = await _checked_topics(conn, auth, org_id, chosen, topics, scopes_explicit=scopes is not None)
 
@@ -83,6 +94,14 @@ async def issue(conn: asyncpg.Connection, auth: AuthContext, keys: SigningKeys, 
         "granted_scopes": list(chosen),
         "granted_topics": [{"topic": t, "required_scope": rules[t].scope} for t in chosen_topics if rules[t]],
     }
+
+
+def _names_public_topic(topics: list[str] | None) -> bool:
+    return bool(topics) and any(t in PUBLIC_TOPICS for t in topics or ())
+
+
+def _names_admin_topic(topics: list[str] | None) -> bool:
+    return bool(topics) and any(t in ADMIN_TOPICS for t in topics or ())
 
 
 async def _checked_topics(conn: asyncpg.Connection, auth: AuthContext, org_id: str, scopes: tuple[str, ...],

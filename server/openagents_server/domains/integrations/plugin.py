@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar.config.app import AppConfig
 from litestar.plugins import InitPluginProtocol
 
-from openagents_server.domains.integrations.routes._deps import DEPENDENCIES
+from openagents_server.domains.integrations.routes._deps import dependencies
 from openagents_server.domains.integrations.routes.api import IntegrationsController
 from openagents_server.domains.integrations.routes.internal import InternalSecretsController
 from openagents_server.domains.integrations.routes.web import IntegrationsWebController
@@ -18,5 +18,5 @@ class IntegrationsPlugin(InitPluginProtocol):
         app_config.route_handlers.extend(api_routers(IntegrationsController, ResendWebhookController,
                                                      InternalSecretsController))
         app_config.route_handlers.append(IntegrationsWebController)
-        app_config.dependencies.update(DEPENDENCIES)
+        app_config.dependencies.update(dependencies())
         return app_config

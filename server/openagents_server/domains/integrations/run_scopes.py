@@ -40,4 +40,4 @@ class PostgresRunScopes:
         row = await runtime_service.run_scope(conn, run_id)
         if row is None:
             return None
-        return RunScope(run_id, row["user_id"], frozenset(row["integrations"]), row["status"])
+        return RunScope(run_id, row.user_id, frozenset(row.integrations), row.status)

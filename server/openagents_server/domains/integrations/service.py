@@ -49,25 +49,25 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def view(row: asyncpg.Record) -> dict[str, Any]:
+def view(row: repository.IntegrationRecord) -> dict[str, Any]:
     return {
-        "provider": row["provider"], "connected": True, "account_label": row["account_label"],
-        "secret_hint": row["secret_hint"], "scopes": list(row["scopes"]), "connected_at": _iso(row["created_at"]),
-        "last_used_at": _iso(row["last_used_at"]), "last_error": row["last_error"],
-        "last_error_at": _iso(row["last_error_at"]), "token_expires_at": _iso(row["token_expires_at"]),
+        "provider": row.provider, "connected": True, "account_label": row.account_label,
+        "secret_hint": row.secret_hint, "scopes": list(row.scopes), "connected_at": _iso(row.created_at),
+        "last_used_at": _iso(row.last_used_at), "last_error": row.last_error,
+        "last_error_at": _iso(row.last_error_at), "token_expires_at": _iso(row.token_expires_at),
     }
 
 
-def delivery_view(row: asyncpg.Record) -> dict[str, Any]:
+def delivery_view(row: repository.DeliveryRecord) -> dict[str, Any]:
     return {
-        "message_id": row["message_id"], "to": row["to_address"], "subject": row["subject"], "state": row["state"],
-        "last_event_at": _iso(row["last_event_at"]), "created_at": _iso(row["created_at"]),
-        "updated_at": _iso(row["updated_at"]),
+        "message_id": row.message_id, "to": row.to_address, "subject": row.subject, "state": row.state,
+        "last_event_at": _iso(row.last_event_at), "created_at": _iso(row.created_at),
+        "updated_at": _iso(row.updated_at),
     }
 
 
 async def overview(conn: asyncpg.Connection, kit: IntegrationKit, user_id: str) -> dict[str, Any]:
-    rows = {r["provider"]: view(r) for r in await repository.list_for_user(conn, user_id)}
+    rows = {r.provider: view(r) for r in await repository.list_for_user(conn, user_id)}
     integrations = [rows.get(p, {"provider": p, "connected": False}) for p in PROVIDERS]
     deliveries = [delivery_view(r) for r in await repository.deliveries_for_user(conn, user_id, DELIVERY_LOG_LIMIT)]
     return {"integrations": integrations, "deliveries": deliveries, "topic": events.topic(user_id),
@@ -78,9 +78,9 @@ def _seal(kit: IntegrationKit, integration_id: str, provider: str, secret: dict[
     return kit.keyring.seal(json.dumps(secret).encode(), row_context(integration_id, provider))
 
 
-def _open(kit: IntegrationKit, row: asyncpg.Record) -> dict[str, Any]:
-    sealed = Sealed(row["key_id"], bytes(row["wrapped_key"]), bytes(row["ciphertext"]))
-    return json.loads(kit.keyring.open(sealed, row_context(row["id"], row["provider"])))
+def _open(kit: IntegrationKit, row: repository.IntegrationRecord) -> dict[str, Any]:
+    sealed = Sealed(row.key_id, bytes(row.wrapped_key), bytes(row.ciphertext))
+    return json.loads(kit.keyring.open(sealed, row_context(row.id, row.provider)))
 
 
 # Resend
@@ -140,14 +140,14 @@ async def send_email(pool: asyncpg.Pool, kit: IntegrationKit, user_id: str, *, t
         message_id = await kit.email.send(api_key, sender=sender or kit.test_from, to=to, subject=subject,
                                           html=html, text=text)
     except ProviderError as exc:
-        await repository.mark_error(pool, row["id"], f"{exc.reason}: {exc.message}"[:300])
+        await repository.mark_error(pool, row.id, f"{exc.reason}: {exc.message}"[:300])
         kind = Unavailable if exc.retryable else Invalid
         raise kind("provider_refused", f"Resend did not send the email: {exc.message}", reason=exc.reason) from None
     delivery = {"message_id": message_id, "to": to, "subject": subject, "state": "sent"}
     async with log.unit_of_work(pool) as conn:
-        await repository.insert_delivery(conn, message_id, user_id, row["id"], to, subject, "sent", DELIVERY_RANK["sent"])
-        await repository.mark_used(conn, row["id"])
-        await repository.mark_error(conn, row["id"], None)
+        await repository.insert_delivery(conn, message_id, user_id, row.id, to, subject, "sent", DELIVERY_RANK["sent"])
+        await repository.mark_used(conn, row.id)
+        await repository.mark_error(conn, row.id, None)
         await events.delivery_changed(conn, user_id, delivery)
     return delivery
 
@@ -185,7 +185,7 @@ async def google_finish(pool: asyncpg.Pool, kit: IntegrationKit, auth: AuthConte
     if not code:
         raise OAuthRefused("missing_code", "Google's answer carried no authorization code. Nothing was stored.")
     try:
-        token = await google.exchange(code[:2048], pending["code_verifier"], pending["redirect_uri"])
+        token = await google.exchange(code[:2048], pending.code_verifier, pending.redirect_uri)
         info = await google.userinfo(token["access_token"])
     except OAuthFailure as exc:
         await _audit_refusal(pool, auth, f"token_exchange:{exc.error}")
@@ -206,15 +206,15 @@ async def google_finish(pool: asyncpg.Pool, kit: IntegrationKit, auth: AuthConte
     return view(row)
 
 
-def _state_problem(pending: asyncpg.Record | None, user_id: str) -> OAuthRefused | None:
+def _state_problem(pending: repository.OAuthState | None, user_id: str) -> OAuthRefused | None:
     again = " Start again from Settings → Integrations; nothing was stored."
     if pending is None:
         return OAuthRefused("unknown_state", "This connect link is not one we issued (unknown state)." + again)
-    if pending["consumed_at"] is not None:
+    if pending.consumed_at is not None:
         return OAuthRefused("state_reused", "This connect link was already used (reused state)." + again)
-    if pending["user_id"] != user_id:
+    if pending.user_id != user_id:
         return OAuthRefused("state_other_user", "This connect link was started by another account." + again)
-    if pending["age_seconds"] > STATE_TTL_SECONDS:
+    if pending.age_seconds > STATE_TTL_SECONDS:
         return OAuthRefused("state_expired", "This connect link expired (after 10 minutes)." + again)
     return None
 
@@ -270,7 +270,7 @@ async def disconnect(pool: asyncpg.Pool, kit: IntegrationKit, auth: AuthContext,
         deleted = await repository.delete(conn, auth.user_id, provider)
         if deleted is None:
             raise NotFound("not_connected", f"No {provider} account is connected.")
-        attributes: dict[str, Any] = {"integration_id": deleted["id"]}
+        attributes: dict[str, Any] = {"integration_id": deleted.id}
         if revoked is not None:
             attributes["revoked_at_provider"] = revoked
         await audit(conn, f"integrations.{provider}.disconnected", user_id=auth.user_id, session_id=auth.session_id,
@@ -288,32 +288,32 @@ async def usable_secret(pool: asyncpg.Pool, kit: IntegrationKit, user_id: str, p
     secret = _open(kit, row)
     if provider == "resend":
         async with pool.acquire() as conn:
-            await repository.mark_used(conn, row["id"])
-        return row["id"], {"api_key": secret["api_key"]}
+            await repository.mark_used(conn, row.id)
+        return row.id, {"api_key": secret["api_key"]}
     expires = _expiry(secret)
     if expires is None or expires - datetime.now(UTC) < REFRESH_MARGIN:
         secret = await _refresh_google(pool, kit, row, secret)
     else:
         async with pool.acquire() as conn:
-            await repository.mark_used(conn, row["id"])
-    return row["id"], {"access_token": secret["access_token"], "expires_at": _iso(_expiry(secret)) or ""}
+            await repository.mark_used(conn, row.id)
+    return row.id, {"access_token": secret["access_token"], "expires_at": _iso(_expiry(secret)) or ""}
 
 
-async def _refresh_google(pool: asyncpg.Pool, kit: IntegrationKit, row: asyncpg.Record, secret: dict[str, Any]) -> dict[str, Any]:
+async def _refresh_google(pool: asyncpg.Pool, kit: IntegrationKit, row: repository.IntegrationRecord, secret: dict[str, Any]) -> dict[str, Any]:
     if not secret.get("refresh_token"):
         raise Conflict("reconnect_required", "The Google grant has no refresh token; reconnect Google.")
     try:
         token = await _google(kit).refresh(secret["refresh_token"])
     except OAuthFailure as exc:
-        await repository.mark_error(pool, row["id"], f"refresh failed: {exc.error}")
+        await repository.mark_error(pool, row.id, f"refresh failed: {exc.error}")
         raise Unavailable("provider_refused", f"Google refused to refresh the token ({exc.error}).") from None
     fresh = _token_secret(token, secret)
-    sealed = _seal(kit, row["id"], "google", fresh)
+    sealed = _seal(kit, row.id, "google", fresh)
     async with pool.acquire() as conn:
-        await repository.replace_secret(conn, row["id"], sealed.key_id, sealed.wrapped_key, sealed.ciphertext,
+        await repository.replace_secret(conn, row.id, sealed.key_id, sealed.wrapped_key, sealed.ciphertext,
                                         _expiry(fresh))
-        await repository.mark_used(conn, row["id"])
-        await repository.mark_error(conn, row["id"], None)
+        await repository.mark_used(conn, row.id)
+        await repository.mark_error(conn, row.id, None)
     return fresh
 
 
@@ -330,9 +330,9 @@ async def rotate_keys(conn: asyncpg.Connection, kit: IntegrationKit, batch: int 
         if not rows:
             return moved
         for row in rows:
-            sealed = Sealed(row["key_id"], bytes(row["wrapped_key"]), bytes(row["ciphertext"]))
-            fresh = kit.keyring.rewrap(sealed, row_context(row["id"], row["provider"]))
-            if await repository.rewrap(conn, row["id"], row["key_id"], fresh.key_id, fresh.wrapped_key):
+            sealed = Sealed(row.key_id, bytes(row.wrapped_key), bytes(row.ciphertext))
+            fresh = kit.keyring.rewrap(sealed, row_context(row.id, row.provider))
+            if await repository.rewrap(conn, row.id, row.key_id, fresh.key_id, fresh.wrapped_key):
                 moved += 1
             if progress is not None:
                 progress(1)

@@ -14,8 +14,8 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from openagents_server.domains.integrations import events, repository
 from openagents_server.domains.integrations.service import DELIVERY_RANK
-from openagents_server.errors import DomainError, Invalid, Unauthorized, Unavailable
-from openagents_server.khala import log
+from openagents_server.errors import DomainError, Invalid, RateLimited, Unauthorized, Unavailable
+from openagents_server.khala import codes, log
 
 #: Resend event type → delivery state. Other types (clicked, delivery_delayed …) are kept, not applied.
 STATES = {"email.sent": "sent", "email.delivered": "delivered", "email.opened": "opened",
@@ -102,30 +102,34 @@ async def ingest(pool: asyncpg.Pool, svix_id: str, body: bytes, read_pool: async
 
 async def _apply(pool: asyncpg.Pool, read_pool: asyncpg.Pool, svix_id: str, body: bytes, event_type: str | None,
                  message_id: str | None, when: datetime | None) -> str:
-    # A replay of a message already taken needs one read and no transaction (on the read pool, whose
-    # connections skip the reset round trip on release; see services._keep_session_state).
-    if await repository.event_status(read_pool, svix_id) in ("applied", "ignored"):
+    """Two round trips (ADR 0903): one read (a replay? whose delivery?) on the read pool, whose
+    connections skip the reset round trip on release (services._keep_session_state), then one
+    autocommitted statement that claims, advances and appends the owner's Khala event together."""
+    context = await repository.webhook_context(read_pool, svix_id, message_id)
+    if context.status in ("applied", "ignored"):
         return "duplicate"
     state = STATES.get(event_type or "") if message_id is not None else None
+    rank = DELIVERY_RANK.get(state or "", 0)
+    event = None
+    if state is not None and context.user_id is not None and context.state_rank < rank:
+        event = events.delivery_event(context.user_id, {
+            "message_id": message_id, "to": context.to_address, "subject": context.subject, "state": state})
     try:
-        async with log.unit_of_work(pool) as conn:
-            row = await repository.apply_event(conn, svix_id, "resend", event_type, message_id, body, state,
-                                               DELIVERY_RANK.get(state or "", 0), when)
-            if row["outcome"] is None:
-                if row["user_id"] is not None:
-                    raise _TakenMeanwhile  # a racing copy took the svix-id first: undo our advance
-                return "duplicate"
-            if row["outcome"] == "applied":
-                await events.delivery_changed(conn, row["user_id"], {
-                    "message_id": message_id, "to": row["to_address"], "subject": row["subject"],
-                    "state": row["state"]})
-    except _TakenMeanwhile:
+        row = await repository.apply_webhook(pool, svix_id, "resend", event_type, message_id, body, state, rank,
+                                             when, event)
+    except asyncpg.PostgresError as exc:
+        if exc.sqlstate == "OA409":
+            return "duplicate"  # a racing copy took the svix-id first; our advance was undone
+        if exc.sqlstate == "OA429":
+            raise RateLimited(codes.REASON_PUBLISH_RATE_LIMITED,
+                              "The person's notifications topic is over its publish rate; retry later.",
+                              retry_after=1) from None
+        raise
+    if row.outcome is None:
         return "duplicate"
-    return row["outcome"]
-
-
-class _TakenMeanwhile(Exception):
-    pass
+    if row.outcome == "applied" and row.seq is not None and event is not None:
+        log.notify_committed(pool, {event.topic.name: row.seq})
+    return row.outcome
 
 
 async def prune(conn: asyncpg.Connection, retention_days: int) -> int:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from openagents_server.domains.orgs import repository as orgs
+from openagents_server.domains.orgs.repository import MembershipRecord
 from openagents_server.khala import topics as khala_topics
 
 #: Sync scopes: one per Khala topic class, named in ``khala/topics.py`` (the single topic grammar).
@@ -50,11 +52,15 @@ def parse_topic(name: str) -> ParsedTopic | None:
     return ParsedTopic(topic.name, topic.topic_class.scope, topic.owner_kind, topic.owner_id)
 
 
-def membership_scopes(membership: asyncpg.Record | None) -> tuple[str, ...]:
+def membership_scopes(membership: MembershipRecord | None) -> tuple[str, ...]:
     if membership is None:
         return ()
-    explicit = membership["role_scopes"]
-    return tuple(explicit) if explicit is not None else ROLE_SCOPES[membership["role"]]
+    return role_scopes(membership.role, membership.role_scopes)
+
+
+def role_scopes(role: str, explicit: list[str] | None) -> tuple[str, ...]:
+    """A member's scopes: the explicit ones when set, else the role's."""
+    return tuple(explicit) if explicit is not None else ROLE_SCOPES[role]
 
 
 def default_topics(user_id: str, org_id: str, personal_org: bool, scopes: tuple[str, ...]) -> list[str]:
@@ -77,12 +83,12 @@ async def topic_denial(conn: asyncpg.Connection, topic: ParsedTopic, *, user_id:
         return None if topic.owner_id == user_id else "topic_owned_by_another_user"
     if topic.owner_kind == "org":
         return None if topic.owner_id == org_id else "topic_outside_active_org"
+    if topic.owner_kind in ("public", "admin"):  # the scope (checked by the caller) is all it needs (ADR 0604)
+        return None
     # Run and worker topics: the runtime records their owner in khala_topics when it creates them.
-    owner = await conn.fetchrow(
-        "SELECT owner_user_id, owner_org_id FROM khala_topics WHERE topic = $1", topic.name
-    )
+    owner = await orgs.topic_owner(conn, topic.name)
     if owner is None:
         return "unknown_resource"
-    if owner["owner_user_id"] == user_id or (owner["owner_org_id"] and owner["owner_org_id"] == org_id):
+    if owner.owner_user_id == user_id or (owner.owner_org_id and owner.owner_org_id == org_id):
         return None
     return "resource_owned_by_another_user"

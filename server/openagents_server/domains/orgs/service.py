@@ -10,18 +10,32 @@ from openagents_server.domains.identity.context import AuthContext
 from openagents_server.domains.identity.credentials import new_id
 from openagents_server.domains.orgs import policy
 from openagents_server.domains.orgs import repository as orgs
+from openagents_server.domains.orgs.repository import MembershipRecord
 from openagents_server.domains.orgs.responses import Membership, Memberships
 
 
-def membership_view(row: asyncpg.Record | dict[str, Any]) -> Membership:
+def membership_view(membership: MembershipRecord) -> Membership:
     return Membership(
-        org_id=row["org_id"],
-        org_slug=row["org_slug"],
-        org_name=row["org_name"],
-        role=row["role"],
-        role_scopes=list(policy.membership_scopes(row)),
-        default_org=row["default_org"],
-        personal=row["personal"],
+        org_id=membership.org_id,
+        org_slug=membership.org_slug,
+        org_name=membership.org_name,
+        role=membership.role,
+        role_scopes=list(policy.role_scopes(membership.role, membership.role_scopes)),
+        default_org=membership.default_org,
+        personal=membership.personal,
+    )
+
+
+def _credential_membership_view(m: dict[str, Any]) -> Membership:
+    """A membership as the credential lookup read it (decoded ``db.fragments.MEMBERSHIPS_JSON``)."""
+    return Membership(
+        org_id=m["org_id"],
+        org_slug=m["org_slug"],
+        org_name=m["org_name"],
+        role=m["role"],
+        role_scopes=list(policy.role_scopes(m["role"], m["role_scopes"])),
+        default_org=m["default_org"],
+        personal=m["personal"],
     )
 
 
@@ -32,7 +46,7 @@ async def active_org_id(conn: asyncpg.Connection, auth: AuthContext) -> str | No
 
 def memberships_of(auth: AuthContext) -> Memberships:
     """Memberships as read with the credential (no extra query)."""
-    views = [membership_view(m) for m in auth.memberships]
+    views = [_credential_membership_view(m) for m in auth.memberships]
     default = views[0].org_id if views else None
     active = auth.active_org_id if any(v.org_id == auth.active_org_id for v in views) else default
     return Memberships(active, views)
@@ -43,11 +57,11 @@ async def memberships(conn: asyncpg.Connection, auth: AuthContext) -> Membership
     return Memberships(await active_org_id(conn, auth), [membership_view(r) for r in rows])
 
 
-async def membership(conn: asyncpg.Connection, user_id: str, org_id: str) -> asyncpg.Record | None:
+async def membership(conn: asyncpg.Connection, user_id: str, org_id: str) -> MembershipRecord | None:
     return await orgs.membership(conn, user_id, org_id)
 
 
-async def membership_rows(conn: asyncpg.Connection, user_id: str) -> list[asyncpg.Record]:
+async def membership_rows(conn: asyncpg.Connection, user_id: str) -> list[MembershipRecord]:
     return await orgs.memberships(conn, user_id)
 
 
@@ -90,7 +104,7 @@ async def authorize(conn: asyncpg.Connection, auth: AuthContext, *, org_id: str 
     return {
         "allowed": not denied,
         "org_id": resolved_org,
-        "role": membership["role"] if membership else None,
+        "role": membership.role if membership else None,
         "granted_scopes": list(granted),
         "denied_reasons": denied,
     }

@@ -41,11 +41,11 @@ async def _credentials(dsn: str, settings: Settings) -> str:
         async with conn.transaction():
             user, _ = await sign_in.mirror_user(conn, cache, "local",
                                                 ProviderIdentity(local_user_id(DEMO_EMAIL), DEMO_EMAIL, "Newcomer"))
-        auth = AuthContext(user_id=user["id"], email=DEMO_EMAIL, name="Newcomer", kind="session")
+        auth = AuthContext(user_id=user.id, email=DEMO_EMAIL, name="Newcomer", kind="session")
         for token in await tokens.list_tokens(conn, auth):
             if token["name"] == TOKEN_NAME:
                 await tokens.delete(conn, cache, auth, token["id"])
-        created = await tokens.create(conn, auth, name=TOKEN_NAME, abilities=["*"], expires_at=None)
+        created = await tokens.create(conn, auth, name=TOKEN_NAME, abilities=["runtime:write", "sync:token"], expires_at=None)
         return created["token"]
     finally:
         await conn.close()

@@ -5,7 +5,10 @@
 * ``worker:{id}:events`` — what the worker and its owner's pages follow live: ``worker.starting`` …
   lifecycle events, ``codex.request`` (a request for the worker to execute), every notification and
   response of its runs;
-* ``user:{id}:workers`` / ``org:{id}:workers`` — one ``worker.summary`` document per worker.
+* ``user:{id}:workers`` / ``org:{id}:workers`` — one ``worker.summary`` document per worker;
+* ``admin:runtime`` — platform administrators' view (ADR 0604): ``admin.worker`` on every worker
+  status change and ``admin.run`` when a run is created or finishes; ids, statuses, methods and
+  reasons only, never message text. Appended in the transaction of the change it reports.
 """
 
 from __future__ import annotations
@@ -13,9 +16,14 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
+import structlog
 
+from openagents_server.errors import RateLimited
 from openagents_server.khala import log
-from openagents_server.khala.log import Appended
+from openagents_server.khala.log import Appended, AppendError
+
+ADMIN_TOPIC = "admin:runtime"
+_log = structlog.get_logger("openagents.runtime.events")
 
 
 def run_topic(run_id: str) -> str:
@@ -46,3 +54,14 @@ async def append(conn: asyncpg.Connection, topic: str, kind: str, doc_key: str, 
     """Append ``payload`` with its kind as ``type`` (Khala updates carry no kind of their own)."""
     return await log.append(conn, topic, doc_key=doc_key, payload={"type": kind, **payload}, kind=kind,
                             idempotency_key=idempotency_key, expected_previous_seq=expected_previous_seq)
+
+
+async def admin(conn: asyncpg.Connection, kind: str, doc_key: str, payload: dict[str, Any]) -> None:
+    """Tell administrators' pages (``admin:runtime``). Over the topic's publish rate, the event is
+    dropped (logged), never the person's change: their pages re-read when the socket is down."""
+    try:
+        await append(conn, ADMIN_TOPIC, kind, doc_key, payload)
+    except AppendError as exc:
+        if exc.kind is not RateLimited:
+            raise
+        _log.warning("admin_event_dropped", kind=kind, doc_key=doc_key, reason=exc.reason)

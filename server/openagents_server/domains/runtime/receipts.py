@@ -15,10 +15,10 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from openagents_proto.canonical import canonical_json, hash_bytes
 
+from openagents_server.domains.runtime.repository import Run
 from openagents_server.khala.log import Event
 
 SCHEMA = "openagents.receipt.v1"
@@ -44,17 +44,17 @@ def trajectory_hash(events: Sequence[Event]) -> str:
     return hash_bytes(canonical_json([[e.seq, e.kind, e.payload_hash] for e in events]))
 
 
-def build(run: dict[str, Any], events: Sequence[Event]) -> Receipt:
-    """The receipt of ``run`` (``id``, ``worker_id``, ``request_id``, ``status``, ``reason_class``)."""
+def build(run: Run, events: Sequence[Event]) -> Receipt:
+    """The receipt of ``run`` (its ``id``, ``worker_id``, ``request_id``, ``status``, ``reason_class``)."""
     replay = replay_jsonl(events)
     counts = Counter(e.kind for e in events)
     body = canonical_json({
         "schema": SCHEMA,
-        "run_id": run["id"],
-        "worker_id": run["worker_id"],
-        "request_id": run["request_id"],
-        "status": run["status"],
-        "reason_class": run["reason_class"] or "",
+        "run_id": run.id,
+        "worker_id": run.worker_id,
+        "request_id": run.request_id,
+        "status": run.status,
+        "reason_class": run.reason_class or "",
         "event_count": len(events),
         "event_counts": dict(sorted(counts.items())),
         "seq_range": {"first": events[0].seq if events else 0, "last": events[-1].seq if events else 0},

@@ -20,17 +20,22 @@ class Shout(Struct):
     text: str
     author: Person
     created_at: str
+    #: Hidden by an administrator (ADR 0702): only its author still gets it, marked so.
+    hidden: bool = False
 
 
 class ShoutPage(Struct):
     """Newest first. ``next_before``: pass as ``before`` for older shouts (null at the end).
     ``next_after``: pass as ``after`` for shouts newer than this page; ``has_newer`` says whether
-    more than this page were waiting."""
+    more than this page were waiting. ``watermark``: the ``feed:public`` seq this page reflects (on
+    pages without ``before``): a live reader subscribes resuming after it, so nothing the page holds
+    is replayed and nothing newer is missed."""
 
     shouts: list[Shout]
     next_before: int | None
     next_after: int | None
     has_newer: bool
+    watermark: int | None = None
 
 
 class Zone(Struct):
@@ -92,3 +97,30 @@ class Report(Struct):
     shout_id: str
     reason: str | None
     created_at: str
+
+
+class ReportedShout(Struct):
+    """A report as an administrator reviews it: the shout, who reported it, why, and its resolution."""
+
+    id: str
+    #: Position in the review queue (``before`` cursor).
+    n: int
+    shout: Shout
+    reporter: Person
+    reason: str | None
+    created_at: str
+    #: How many people reported this shout.
+    reports_on_shout: int
+    #: null while open; ``dismissed`` or ``actioned`` once an administrator resolved it.
+    resolution: str | None
+    resolution_note: str | None
+    resolved_at: str | None
+    resolved_by: str | None
+
+
+class ReportQueue(Struct):
+    """Newest first; ``next_before`` pages to older reports (null at the end)."""
+
+    reports: list[ReportedShout]
+    next_before: int | None
+    open_count: int

@@ -10,7 +10,8 @@ from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter, SkipValidation
 
-from openagents_server.dependencies import AuthenticatorDep, DbPool
+from openagents_server.dependencies import AppSettings, AuthenticatorDep, DbPool
+from openagents_server.domains.identity.admin import require_admin
 from openagents_server.domains.identity.authentication import Auth, require
 from openagents_server.domains.identity.context import AuthContext
 from openagents_server.domains.identity.routes._common import MAX_BODY_BYTES
@@ -21,6 +22,8 @@ from openagents_server.domains.social.responses import (
     BlockList,
     ConversationList,
     Report,
+    ReportedShout,
+    ReportQueue,
     Shout,
     ShoutPage,
     Unblocked,
@@ -32,6 +35,7 @@ from openagents_server.domains.social.schemas import (
     CreateShoutRequest,
     RecordId,
     ReportShoutRequest,
+    ResolveReportRequest,
     SendWhisperRequest,
     UserId,
 )
@@ -166,3 +170,29 @@ class BlocksController(Controller):
         require(WRITE, auth)
         async with pool.acquire() as conn:
             return ok(Unblocked(user_id=user_id, was_blocked=await service.unblock(conn, auth, user_id)))
+
+
+class ReportsAdminController(Controller):
+    """The administrators' review queue of shout reports (platform admin sessions only, ADR 0701)."""
+
+    path = "/admin/social/reports"
+    tags = ("social", "admin")
+    security = SECURED
+    request_max_body_size = MAX_BODY_BYTES
+
+    @get("/", responses=ERRORS, summary="Shout reports for review, newest first (admins only)")
+    async def list_reports(self, pool: DbPool, settings: AppSettings, request: Request[Any, Any, Any], auth: Auth,
+                           status: Annotated[str, QueryParameter(pattern=r"^(open|resolved|all)$",
+                                                                 description="open (default), resolved or all")] = "open",
+                           before: Before = None, limit: Limit = DEFAULT_PAGE) -> Response[Data[ReportQueue]]:
+        require_admin(auth, settings)
+        async with pool.acquire() as conn:
+            return ok(await service.report_queue(conn, state=status, before=before, limit=limit))
+
+    @post("/{report_id:str}/resolve", status_code=200, responses=ERRORS,
+          summary="Resolve an open report: dismissed or actioned, with a note (admins only; once)")
+    async def resolve_report(self, pool: DbPool, settings: AppSettings, request: Request[Any, Any, Any], auth: Auth,
+                             report_id: FromPath[RecordId],
+                             data: JSONBody[ResolveReportRequest]) -> Response[Data[ReportedShout]]:
+        require_admin(auth, settings)
+        return ok(await service.resolve_report(pool, auth, report_id, resolution=data.resolution, note=data.note))

@@ -7,7 +7,7 @@ service's, so the same rule holds for the CLI and for workers.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -41,3 +41,9 @@ class SendWhisperRequest(_Body):
 
 class ReportShoutRequest(_Body):
     reason: Reason | None = None
+
+
+class ResolveReportRequest(_Body):
+    #: ``dismissed``: nothing wrong with the shout; ``actioned``: the admin dealt with it.
+    resolution: Literal["dismissed", "actioned"]
+    note: Reason | None = None

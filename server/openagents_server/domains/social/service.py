@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from openagents_server.audit import audit
 from openagents_server.domains.identity.context import AuthContext
 from openagents_server.domains.identity.credentials import new_id
 from openagents_server.domains.social import events
@@ -17,6 +18,8 @@ from openagents_server.domains.social.responses import (
     Conversation,
     Person,
     Report,
+    ReportedShout,
+    ReportQueue,
     Shout,
     ShoutPage,
     Whisper,
@@ -24,7 +27,7 @@ from openagents_server.domains.social.responses import (
     Zone,
     ZoneList,
 )
-from openagents_server.errors import Forbidden, Invalid, NotFound
+from openagents_server.errors import Conflict, Forbidden, Invalid, NotFound
 from openagents_server.khala import log
 from openagents_server.rate_limit import Limit, enforce
 
@@ -73,16 +76,17 @@ def person(user_id: str, name: str | None) -> Person:
     return Person(id=user_id, display_name=name or f"member-{user_id[-6:]}")
 
 
-def _shout(row: asyncpg.Record) -> Shout:
-    return Shout(id=row["id"], seq=row["seq"], zone=row["zone"], text=row["body"],
-                 author=person(row["author_id"], row["author_name"]), created_at=row["created_at"].isoformat())
+def _shout(row: repo.ShoutRow) -> Shout:
+    return Shout(id=row.id, seq=row.seq, zone=row.zone, text=row.body,
+                 author=person(row.author_id, row.author_name), created_at=row.created_at.isoformat(),
+                 hidden=row.hidden_at is not None)
 
 
-def _whisper(row: asyncpg.Record) -> Whisper:
-    return Whisper(id=row["id"], n=row["n"], sender=person(row["sender_id"], row["sender_name"]),
-                   recipient=person(row["recipient_id"], row["recipient_name"]), text=row["body"],
-                   created_at=row["created_at"].isoformat(),
-                   read_at=row["read_at"].isoformat() if row["read_at"] else None)
+def _whisper(row: repo.WhisperRow) -> Whisper:
+    return Whisper(id=row.id, n=row.n, sender=person(row.sender_id, row.sender_name),
+                   recipient=person(row.recipient_id, row.recipient_name), text=row.body,
+                   created_at=row.created_at.isoformat(),
+                   read_at=row.read_at.isoformat() if row.read_at else None)
 
 
 def _counter(conn: asyncpg.Connection) -> asyncpg.Pool:
@@ -118,6 +122,8 @@ async def list_shouts(conn: asyncpg.Connection, viewer: AuthContext | None, *, z
     check_zone(zone)
     if before is not None and after is not None:
         raise Invalid("conflicting_cursors", "Pass before or after, not both.", field="after")
+    # Read first: the page (read after it) holds every shout up to it (ADR 0702).
+    watermark = await events.feed_head(conn) if before is None else None
     rows = await repo.shouts_page(conn, viewer_id=viewer.user_id if viewer else None, zone=zone, author_id=author_id,
                                   before=before, after=after, limit=limit + 1)
     more = len(rows) > limit
@@ -133,7 +139,8 @@ async def list_shouts(conn: asyncpg.Connection, viewer: AuthContext | None, *, z
         next_before = shouts[-1].seq if shouts and more else None
         next_after = shouts[0].seq if shouts else None
         has_newer = False  # only an ``after`` page looks upwards
-    return ShoutPage(shouts=shouts, next_before=next_before, next_after=next_after, has_newer=has_newer)
+    return ShoutPage(shouts=shouts, next_before=next_before, next_after=next_after, has_newer=has_newer,
+                     watermark=watermark)
 
 
 async def zones(conn: asyncpg.Connection) -> ZoneList:
@@ -147,13 +154,13 @@ async def report_shout(pool: asyncpg.Pool, auth: AuthContext, shout_id: str, rea
         reason = reason.strip() or None
     async with pool.acquire() as conn:
         shout = await repo.shout(conn, shout_id)
-        if shout is None:
+        if shout is None or (shout.hidden_at is not None and shout.author_id != auth.user_id):
             raise NotFound("shout_not_found", "No such shout.")
-        if shout["author_id"] == auth.user_id:
+        if shout.author_id == auth.user_id:
             raise Invalid("own_shout", "You cannot report your own shout.", field="shout_id")
         await enforce(_counter(conn), REPORTS_PER_MINUTE, auth.user_id)
         row = await repo.report(conn, new_id("rpt"), shout_id, auth.user_id, reason)
-    return Report(id=row["id"], shout_id=row["shout_id"], reason=row["reason"], created_at=row["created_at"].isoformat())
+    return Report(id=row.id, shout_id=row.shout_id, reason=row.reason, created_at=row.created_at.isoformat())
 
 
 # -- whispers -------------------------------------------------------------------------------------
@@ -181,11 +188,11 @@ async def mark_read(pool: asyncpg.Pool, auth: AuthContext, whisper_id: str) -> W
     """Only the recipient may; a third person learns nothing (404). Reading twice changes nothing."""
     async with log.unit_of_work(pool) as conn:
         row = await repo.whisper(conn, whisper_id, for_update=True)
-        if row is None or auth.user_id not in (row["sender_id"], row["recipient_id"]):
+        if row is None or auth.user_id not in (row.sender_id, row.recipient_id):
             raise NotFound("whisper_not_found", "No such whisper.")
-        if row["recipient_id"] != auth.user_id:
+        if row.recipient_id != auth.user_id:
             raise Forbidden("not_recipient", "Only the recipient can mark a whisper read.")
-        if row["read_at"] is not None:
+        if row.read_at is not None:
             return _whisper(row)
         await repo.mark_read(conn, whisper_id)
         whisper = _whisper(await repo.whisper(conn, whisper_id))
@@ -208,7 +215,7 @@ async def conversations(conn: asyncpg.Connection, auth: AuthContext, limit: int)
     for r in rows:
         whisper = _whisper(r)
         other = whisper.recipient if whisper.sender.id == auth.user_id else whisper.sender
-        items.append(Conversation(person=other, last_whisper=whisper, unread_count=r["unread"]))
+        items.append(Conversation(person=other, last_whisper=whisper, unread_count=r.unread))
     return {"conversations": items, "unread_count": await repo.unread_count(conn, auth.user_id)}
 
 
@@ -221,7 +228,7 @@ async def block(conn: asyncpg.Connection, auth: AuthContext, user_id: str) -> Bl
     if not exists:
         raise NotFound("person_not_found", "No such person.")
     row = await repo.block(conn, auth.user_id, user_id)
-    return Block(person=person(row["blocked_id"], row["name"]), created_at=row["created_at"].isoformat())
+    return Block(person=person(row.blocked_id, row.name), created_at=row.created_at.isoformat())
 
 
 async def unblock(conn: asyncpg.Connection, auth: AuthContext, user_id: str) -> bool:
@@ -229,5 +236,60 @@ async def unblock(conn: asyncpg.Connection, auth: AuthContext, user_id: str) -> 
 
 
 async def blocks(conn: asyncpg.Connection, auth: AuthContext) -> list[Block]:
-    return [Block(person=person(r["blocked_id"], r["name"]), created_at=r["created_at"].isoformat())
+    return [Block(person=person(r.blocked_id, r.name), created_at=r.created_at.isoformat())
             for r in await repo.blocks(conn, auth.user_id)]
+
+
+# -- the admins' review queue (callers check ``identity.admin.require_admin``) -----------------------
+
+REPORT_STATES = ("open", "resolved", "all")
+
+
+def _reported(row: repo.ReviewRow) -> ReportedShout:
+    shout = Shout(id=row.shout_id, seq=row.shout_seq, zone=row.shout_zone, text=row.shout_body,
+                  author=person(row.author_id, row.author_name), created_at=row.shout_created_at.isoformat(),
+                  hidden=row.shout_hidden_at is not None)
+    return ReportedShout(id=row.id, n=row.n, shout=shout, reporter=person(row.reporter_id, row.reporter_name),
+                         reason=row.reason, created_at=row.created_at.isoformat(),
+                         reports_on_shout=row.reports_on_shout, resolution=row.resolution,
+                         resolution_note=row.resolution_note,
+                         resolved_at=row.resolved_at.isoformat() if row.resolved_at else None,
+                         resolved_by=row.resolved_by)
+
+
+async def report_queue(conn: asyncpg.Connection, *, state: str, before: int | None, limit: int) -> ReportQueue:
+    if state not in REPORT_STATES:
+        raise Invalid("unknown_state", f"state is one of {', '.join(REPORT_STATES)}.", field="state")
+    rows = await repo.reports_page(conn, state=state, before=before, limit=limit + 1)
+    reports = [_reported(r) for r in rows[:limit]]
+    return ReportQueue(reports=reports, next_before=reports[-1].n if len(rows) > limit else None,
+                       open_count=await repo.open_report_count(conn))
+
+
+async def resolve_report(pool: asyncpg.Pool, admin: AuthContext, report_id: str, *, resolution: str,
+                         note: str | None) -> ReportedShout:
+    """Resolve an open report once; a second resolution is a 409 (the first admin's decision stands).
+
+    ``actioned`` hides the shout (ADR 0702): lists leave it out for everyone but its author, a
+    ``shout.hidden`` event on ``feed:public`` (same transaction) removes it from open feeds, and the
+    shout's other open reports are resolved with it.
+    """
+    note = (note or "").strip() or None
+    async with log.unit_of_work(pool) as conn:
+        row = await repo.report_row(conn, report_id, for_update=True)
+        if row is None:
+            raise NotFound("report_not_found", "No such report.")
+        if row.resolved_at is not None:
+            raise Conflict("report_already_resolved", f"This report was already {row.resolution}.")
+        await repo.resolve_report(conn, report_id, admin.user_id, resolution, note)
+        hidden = False
+        if resolution == "actioned":
+            hidden = await repo.hide_shout(conn, row.shout_id, admin.user_id)
+            await repo.resolve_open_reports_of(conn, row.shout_id, admin.user_id, resolution, note)
+        resolved = _reported(await repo.report_row(conn, report_id))
+        if hidden:
+            await events.shout_hidden(conn, resolved.shout)
+        await audit(conn, "social.report.resolved", user_id=admin.user_id, session_id=admin.credential_id,
+                    attributes={"report_id": report_id, "shout_id": row.shout_id, "resolution": resolution,
+                                "shout_hidden": hidden})
+        return resolved

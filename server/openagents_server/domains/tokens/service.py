@@ -8,25 +8,26 @@ from typing import Any
 import asyncpg
 
 from openagents_server.audit import audit
-from openagents_server.domains.identity import problems
+from openagents_server.domains.identity import problems, security_events
 from openagents_server.domains.identity.context import ABILITIES, AuthContext
 from openagents_server.domains.identity.credential_cache import CredentialCache
 from openagents_server.domains.identity.credentials import PAT_PREFIX, new_id, new_token, token_hash
 from openagents_server.domains.tokens import repository as access_tokens
+from openagents_server.domains.tokens.repository import TokenLookup, TokenRecord
 from openagents_server.khala.revocation import revoke_sessions
 
 #: A user with more live tokens than this is almost certainly leaking them; refuse more.
 MAX_TOKENS_PER_USER = 100
 
 
-def token_view(row: asyncpg.Record) -> dict[str, Any]:
+def token_view(token: TokenRecord) -> dict[str, Any]:
     return {
-        "id": row["id"],
-        "name": row["name"],
-        "abilities": list(row["abilities"]),
-        "expires_at": row["expires_at"].isoformat() if row["expires_at"] else None,
-        "last_used_at": row["last_used_at"].isoformat() if row["last_used_at"] else None,
-        "created_at": row["created_at"].isoformat(),
+        "id": token.id,
+        "name": token.name,
+        "abilities": list(token.abilities),
+        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
+        "created_at": token.created_at.isoformat(),
     }
 
 
@@ -42,14 +43,15 @@ async def create(conn: asyncpg.Connection, auth: AuthContext, *, name: str, abil
         if expires_at <= datetime.now(UTC):
             raise problems.invalid("expires_at", "expires_at must be in the future")
     async with conn.transaction():
-        count = await conn.fetchval("SELECT count(*) FROM personal_access_tokens WHERE user_id = $1", auth.user_id)
+        count = await access_tokens.count_for_user(conn, auth.user_id)
         if count >= MAX_TOKENS_PER_USER:
             raise problems.invalid("name", f"at most {MAX_TOKENS_PER_USER} tokens per user; delete some first")
         plaintext = new_token(PAT_PREFIX)
         row = await access_tokens.insert(conn, new_id("pat"), auth.user_id, name, token_hash(plaintext),
                                          sorted(set(abilities)), expires_at)
         await audit(conn, "tokens.created", user_id=auth.user_id, session_id=auth.session_id,
-                    attributes={"token_id": row["id"], "abilities": list(row["abilities"])})
+                    attributes={"token_id": row.id, "abilities": list(row.abilities)})
+        await security_events.token_created(conn, auth.user_id, row.id, name)
     # The plaintext is returned once, here, and never stored.
     return {**token_view(row), "token": plaintext}
 
@@ -69,14 +71,15 @@ async def delete(conn: asyncpg.Connection, cache: CredentialCache, auth: AuthCon
             cache.evict_credentials(ids)
             await audit(conn, "tokens.revoked", user_id=auth.user_id, session_id=auth.session_id,
                         attributes={"token_ids": ids})
+            await security_events.tokens_revoked(conn, auth.user_id, ids)
     return ids
 
 
 async def ids_for_user(conn: asyncpg.Connection, user_id: str) -> list[str]:
-    return [r["id"] for r in await access_tokens.list_for_user(conn, user_id)]
+    return [t.id for t in await access_tokens.list_for_user(conn, user_id)]
 
 
-async def by_hash(pool: asyncpg.Connection | asyncpg.Pool, key: bytes) -> asyncpg.Record | None:
+async def by_hash(pool: asyncpg.Connection | asyncpg.Pool, key: bytes) -> TokenLookup | None:
     """The PAT with this hash, joined to its user and memberships (the credential lookup)."""
     return await access_tokens.by_hash(pool, key)
 

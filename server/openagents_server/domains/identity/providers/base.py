@@ -8,6 +8,7 @@ from typing import Protocol
 
 import asyncpg
 
+from openagents_server.domains.identity.repositories.challenges import Challenge
 from openagents_server.errors import DomainError
 
 
@@ -48,7 +49,7 @@ class IdentityProvider(Protocol):
     async def send_code(self, conn: asyncpg.Connection, email: str, *, ip_address: str | None,
                         user_agent: str | None) -> SentCode: ...
 
-    async def verify_code(self, conn: asyncpg.Connection, email: str, code: str, *, challenge: asyncpg.Record,
+    async def verify_code(self, conn: asyncpg.Connection, email: str, code: str, *, challenge: Challenge,
                           ip_address: str | None, user_agent: str | None,
                           device_id: str | None) -> ProviderIdentity: ...
 

@@ -15,6 +15,7 @@ import asyncpg
 import structlog
 
 from openagents_server.domains.identity.providers.base import ProviderError, ProviderIdentity, SentCode
+from openagents_server.domains.identity.repositories.challenges import Challenge
 from openagents_server.errors import Invalid, Unavailable
 
 #: anchor: WorkOS magic-auth codes expire after 10 minutes; the local provider mirrors that.
@@ -46,10 +47,10 @@ class LocalProvider:
             local_code=code,
         )
 
-    async def verify_code(self, conn: asyncpg.Connection, email: str, code: str, *, challenge: asyncpg.Record,
+    async def verify_code(self, conn: asyncpg.Connection, email: str, code: str, *, challenge: Challenge,
                           ip_address: str | None, user_agent: str | None,
                           device_id: str | None) -> ProviderIdentity:
-        expected = challenge["local_code"] or ""
+        expected = challenge.local_code or ""
         if not expected or not hmac.compare_digest(expected, code):
             raise ProviderError(Invalid, "invalid_code", "The code is invalid or has expired.")
         return ProviderIdentity(provider_user_id=local_user_id(email), email=email)

@@ -15,6 +15,7 @@ import workos
 from workos import AsyncWorkOSClient
 
 from openagents_server.domains.identity.providers.base import ProviderError, ProviderIdentity, SentCode
+from openagents_server.domains.identity.repositories.challenges import Challenge
 from openagents_server.errors import Conflict, Forbidden, Invalid, RateLimited, Unavailable
 
 #: Seconds to wait for WorkOS before answering 503.
@@ -46,7 +47,7 @@ class WorkOSProvider:
             expires_at=magic.expires_at,
         )
 
-    async def verify_code(self, conn: asyncpg.Connection, email: str, code: str, *, challenge: asyncpg.Record,
+    async def verify_code(self, conn: asyncpg.Connection, email: str, code: str, *, challenge: Challenge,
                           ip_address: str | None, user_agent: str | None,
                           device_id: str | None) -> ProviderIdentity:
         try:

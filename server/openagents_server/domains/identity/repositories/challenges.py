@@ -5,6 +5,38 @@ from __future__ import annotations
 from datetime import datetime
 
 import asyncpg
+import msgspec
+
+
+class Challenge(msgspec.Struct, frozen=True):
+    """A row of ``auth_challenges``: a code was sent to this email."""
+
+    id: str
+    email: str
+    provider: str
+    provider_challenge_id: str | None
+    pending_provider_user_id: str | None
+    #: Only the local provider's codes are stored (for ``openagents auth code``); cleared when consumed.
+    local_code: str | None
+    attempts: int
+    expires_at: datetime
+    consumed_at: datetime | None
+    created_at: datetime
+
+
+class LocalCode(msgspec.Struct, frozen=True):
+    """The pending code the local provider sent to an email (:func:`latest_local_code`)."""
+
+    local_code: str
+    expires_at: datetime
+
+
+#: The SELECT list of :class:`Challenge`, in its field order (rows are built positionally).
+_COLUMNS = ", ".join(Challenge.__struct_fields__)
+
+
+def _challenge(row: asyncpg.Record | None) -> Challenge | None:
+    return None if row is None else Challenge(*row)
 
 
 async def insert(conn: asyncpg.Connection, challenge_id: str, email: str, provider: str,
@@ -18,29 +50,32 @@ async def insert(conn: asyncpg.Connection, challenge_id: str, email: str, provid
     )
 
 
-async def get_for_update(conn: asyncpg.Connection, challenge_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM auth_challenges WHERE id = $1 FOR UPDATE", challenge_id)
+async def get_for_update(conn: asyncpg.Connection, challenge_id: str) -> Challenge | None:
+    return _challenge(await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM auth_challenges WHERE id = $1 FOR UPDATE", challenge_id
+    ))
 
 
-async def latest_open_for_update(conn: asyncpg.Connection, email: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        """SELECT * FROM auth_challenges WHERE email = $1 AND consumed_at IS NULL
+async def latest_open_for_update(conn: asyncpg.Connection, email: str) -> Challenge | None:
+    return _challenge(await conn.fetchrow(
+        f"""SELECT {_COLUMNS} FROM auth_challenges WHERE email = $1 AND consumed_at IS NULL
            ORDER BY created_at DESC LIMIT 1 FOR UPDATE""",
         email,
-    )
+    ))
 
 
 async def email_of(conn: asyncpg.Connection, challenge_id: str) -> str | None:
     return await conn.fetchval("SELECT email FROM auth_challenges WHERE id = $1", challenge_id)
 
 
-async def latest_local_code(conn: asyncpg.Connection, email: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
+async def latest_local_code(conn: asyncpg.Connection, email: str) -> LocalCode | None:
+    row = await conn.fetchrow(
         """SELECT local_code, expires_at FROM auth_challenges
            WHERE email = $1 AND consumed_at IS NULL AND local_code IS NOT NULL AND expires_at > now()
            ORDER BY created_at DESC LIMIT 1""",
         email,
     )
+    return None if row is None else LocalCode(*row)
 
 
 async def count_attempt(conn: asyncpg.Connection, challenge_id: str) -> int:

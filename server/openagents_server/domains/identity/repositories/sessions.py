@@ -3,15 +3,69 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import asyncpg
+import msgspec
 
 from openagents_server.db.fragments import MEMBERSHIPS_JSON
 
-SESSION_COLUMNS = (
-    "s.id, s.user_id, s.device_id, s.client_kind, s.active_org_id, s.status, s.access_expires_at, s.created_at, "
-    "s.last_refreshed_at, s.revoked_at, s.revoked_reason, s.user_agent, s.ip_address"
-)
+
+class SessionRecord(msgspec.Struct, frozen=True):
+    """A row of ``auth_sessions`` (never its token hashes)."""
+
+    id: str
+    user_id: str
+    device_id: str
+    client_kind: str
+    active_org_id: str | None
+    status: str
+    access_expires_at: datetime
+    created_at: datetime
+    last_refreshed_at: datetime | None
+    revoked_at: datetime | None
+    revoked_reason: str | None
+    user_agent: str | None
+    ip_address: str | None
+
+
+class AccessLookup(msgspec.Struct, frozen=True):
+    """The credential lookup of an access token: the session, its user and memberships (:func:`by_access_hash`)."""
+
+    id: str
+    user_id: str
+    device_id: str
+    client_kind: str
+    active_org_id: str | None
+    status: str
+    revoked_reason: str | None
+    #: The access token has not expired.
+    access_valid: bool
+    #: Until the access token expires.
+    seconds_left: float
+    email: str
+    name: str | None
+    #: The user's memberships as decoded JSON objects (``db.fragments.MEMBERSHIPS_JSON``).
+    memberships: list[dict[str, Any]]
+
+
+class RefreshLookup(msgspec.Struct, frozen=True):
+    """A refresh token and its session, both locked (:func:`refresh_for_update`)."""
+
+    refresh_id: str
+    refresh_status: str
+    #: The refresh token has not expired.
+    refresh_valid: bool
+    session_id: str
+    user_id: str
+    device_id: str
+    client_kind: str
+    session_status: str
+    revoked_reason: str | None
+
+
+#: The SELECT list of :class:`SessionRecord`, in its field order (rows are built positionally).
+SESSION_COLUMNS = ", ".join(f"s.{name}" for name in SessionRecord.__struct_fields__)
 
 
 async def insert(conn: asyncpg.Connection, *, session_id: str, user_id: str, device_id: str, client_kind: str,
@@ -34,9 +88,9 @@ async def insert_refresh(conn: asyncpg.Connection, refresh_id: str, session_id: 
     )
 
 
-async def by_access_hash(conn: asyncpg.Connection | asyncpg.Pool, access_hash: bytes) -> asyncpg.Record | None:
-    """The hot path of every authenticated request: one indexed lookup joined to the user."""
-    return await conn.fetchrow(
+async def by_access_hash(conn: asyncpg.Connection | asyncpg.Pool, access_hash: bytes) -> AccessLookup | None:
+    """The hot path of every authenticated request: one indexed lookup joined to the user, one struct."""
+    row = await conn.fetchrow(
         f"""SELECT s.id, s.user_id, s.device_id, s.client_kind, s.active_org_id, s.status, s.revoked_reason,
                   s.access_expires_at > now() AS access_valid,
                   extract(epoch FROM s.access_expires_at - now())::float8 AS seconds_left,
@@ -45,11 +99,12 @@ async def by_access_hash(conn: asyncpg.Connection | asyncpg.Pool, access_hash: b
            WHERE s.access_token_hash = $1""",
         access_hash,
     )
+    return None if row is None else AccessLookup(*row)
 
 
-async def refresh_for_update(conn: asyncpg.Connection, token_hash: bytes) -> asyncpg.Record | None:
+async def refresh_for_update(conn: asyncpg.Connection, token_hash: bytes) -> RefreshLookup | None:
     """Lock the refresh token and its session: concurrent refreshes of one token serialize here."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         """SELECT r.id AS refresh_id, r.status AS refresh_status, r.expires_at > now() AS refresh_valid,
                   s.id AS session_id, s.user_id, s.device_id, s.client_kind, s.status AS session_status,
                   s.revoked_reason
@@ -58,6 +113,7 @@ async def refresh_for_update(conn: asyncpg.Connection, token_hash: bytes) -> asy
            FOR UPDATE OF r, s""",
         token_hash,
     )
+    return None if row is None else RefreshLookup(*row)
 
 
 async def rotate(conn: asyncpg.Connection, *, session_id: str, old_refresh_id: str, new_refresh_id: str,
@@ -76,17 +132,19 @@ async def rotate(conn: asyncpg.Connection, *, session_id: str, old_refresh_id: s
     )
 
 
-async def get(conn: asyncpg.Connection, session_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(f"SELECT {SESSION_COLUMNS} FROM auth_sessions s WHERE s.id = $1", session_id)
+async def get(conn: asyncpg.Connection, session_id: str) -> SessionRecord | None:
+    row = await conn.fetchrow(f"SELECT {SESSION_COLUMNS} FROM auth_sessions s WHERE s.id = $1", session_id)
+    return None if row is None else SessionRecord(*row)
 
 
-async def list_for_user(conn: asyncpg.Connection, user_id: str, include_inactive: bool) -> list[asyncpg.Record]:
-    return await conn.fetch(
+async def list_for_user(conn: asyncpg.Connection, user_id: str, include_inactive: bool) -> list[SessionRecord]:
+    rows = await conn.fetch(
         f"""SELECT {SESSION_COLUMNS} FROM auth_sessions s
             WHERE s.user_id = $1 AND ($2 OR s.status = 'active')
             ORDER BY s.created_at DESC LIMIT 200""",
         user_id, include_inactive,
     )
+    return [SessionRecord(*r) for r in rows]
 
 
 async def revoke(conn: asyncpg.Connection, *, user_id: str, reason: str, session_ids: list[str] | None = None,

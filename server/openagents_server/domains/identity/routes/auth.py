@@ -145,8 +145,8 @@ class AuthController(Controller):
             "user_id": auth.user_id,
             "memberships": orgs.memberships,
             "active_org_id": orgs.active_org_id,
-            "identity": {"provider": user["provider"], "provider_user_id": user["provider_user_id"],
-                         "email": user["email"]},
+            "identity": {"provider": user.provider, "provider_user_id": user.provider_user_id,
+                         "email": user.email},
             "reauth_required": False,
         }
         if auth.via_cookie:
@@ -204,7 +204,7 @@ class MeController(Controller):
         credential = Credential(auth.kind, auth.session_id, auth.device_id, auth.token_id,
                                 list(auth.abilities) or None)
         return Data(Me(MeUser(auth.user_id, auth.email, auth.name), credential, orgs.active_org_id,
-                       orgs.memberships))
+                       orgs.memberships, auth.admin))
 
 
 async def _signed_in(request: Request[Any, Any, Any], settings: Settings, pool: asyncpg.Pool, names: CookieNames,

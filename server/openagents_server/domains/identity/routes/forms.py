@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect
 
@@ -45,7 +46,7 @@ from openagents_server.domains.identity.schemas import (
 )
 from openagents_server.errors import DomainError, Forbidden, Invalid
 from openagents_server.openapi import ERRORS
-from openagents_server.responses import ok
+from openagents_server.responses import Data, ok
 from openagents_server.settings import Settings
 
 _CODE_LENGTH = 6
@@ -60,11 +61,23 @@ def _back(path: str, **params: str) -> str:
     return f"{path}?{urlencode(params)}" if params else path
 
 
+def _form_answers(json_answer: type[Any], where: str) -> dict[int, ResponseSpec]:
+    """A form route answers a browser with a 303 (empty text/plain body) and a JSON client with 200."""
+    return {
+        **ERRORS,
+        200: ResponseSpec(data_container=Data[json_answer], generate_examples=False,  # type: ignore[valid-type]
+                          description="Accept: application/json (and not text/html): the outcome as JSON"),
+        303: ResponseSpec(data_container=str, media_type="text/plain", generate_examples=False,
+                          description=f"a browser: redirect to {where} (empty body); a refusal redirects back "
+                                      "to the form with the error in the query"),
+    }
+
+
 class WebAuthController(Controller):
     tags = ("web",)
     request_max_body_size = MAX_BODY_BYTES
 
-    @post("/login/email", status_code=303, responses=ERRORS, summary="Form: send a sign-in code")
+    @post("/login/email", status_code=303, responses=_form_answers(FormChallenge, "/authenticate"), summary="Form: send a sign-in code")
     async def login_email(self, pool: DbPool, settings: AppSettings, cookie_names: Cookies, identity_provider: Provider, request: Request[Any, Any, Any],
                           data: URLEncodedBody[LoginEmailForm]) -> Response[Any]:
         refuse_cross_site(request, trusted_origins(settings))
@@ -83,7 +96,7 @@ class WebAuthController(Controller):
         # The email is not put in the URL (URLs end up in logs); the challenge cookie remembers it.
         return Redirect("/authenticate", status_code=303, cookies=[cookie])
 
-    @post("/login/verify", status_code=303, responses=ERRORS, summary="Form: verify the code and sign in")
+    @post("/login/verify", status_code=303, responses=_form_answers(FormSession, "the next page"), summary="Form: verify the code and sign in")
     async def login_verify(self, pool: DbPool, settings: AppSettings, cookie_names: Cookies, identity_provider: Provider, credential_cache: Cache, request: Request[Any, Any, Any],
                            data: URLEncodedBody[LoginVerifyForm]) -> Response[Any]:
         refuse_cross_site(request, trusted_origins(settings))
@@ -106,7 +119,7 @@ class WebAuthController(Controller):
             return _fail(request, "/authenticate", exc)
         return _session_redirect(request, settings, cookie_names, sign_in.session, test_login.safe_redirect(data.next))
 
-    @post("/logout", status_code=303, responses=ERRORS, summary="Form: sign out of this browser")
+    @post("/logout", status_code=303, responses=_form_answers(SignedOut, "/"), summary="Form: sign out of this browser")
     async def logout(self, pool: DbPool, cookie_names: Cookies, credential_cache: Cache, authenticator: AuthenticatorDep, request: Request[Any, Any, Any], data: URLEncodedBody[LogoutForm]) -> Response[Any]:
         names = cookie_names
         if request.cookies.get(names.session):
@@ -142,8 +155,8 @@ class WebAuthController(Controller):
             if user is None:
                 user, _ = await identity.mirror_user(conn, credential_cache, "local", ProviderIdentity(local_user_id(email), email,
                                                                                        name or None))
-            issued = await identity.open_session(conn, credential_cache, user["id"], client)
-            await audit(conn, "auth.test_login.completed", user_id=user["id"], session_id=issued.session_id,
+            issued = await identity.open_session(conn, credential_cache, user.id, client)
+            await audit(conn, "auth.test_login.completed", user_id=user.id, session_id=issued.session_id,
                         device_id=issued.device_id)
         return _session_redirect(request, settings, cookie_names, issued, test_login.safe_redirect(redirect))
 

@@ -15,4 +15,9 @@ def _build(settings: AppSettings) -> IntegrationKit:
 
 #: Handler parameter type: ``integrations: Kit``.
 Kit = NamedDependency[SkipValidation[IntegrationKit]]
-DEPENDENCIES = {"integrations": Provide(_build, sync_to_thread=False, use_cache=True)}
+
+
+def dependencies() -> dict[str, Provide]:
+    """A new ``Provide`` per app: ``use_cache`` keeps the first value on the ``Provide`` object itself, so
+    a module-level one handed one app's kit (its Resend URL, its keys) to every later app in the process."""
+    return {"integrations": Provide(_build, sync_to_thread=False, use_cache=True)}

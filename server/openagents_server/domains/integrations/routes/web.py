@@ -21,7 +21,7 @@ from openagents_server.domains.integrations import service
 from openagents_server.domains.integrations.responses import Disconnected, Integration, TestEmailSent
 from openagents_server.domains.integrations.routes._deps import Kit
 from openagents_server.domains.integrations.schemas import ConnectResendForm, TestEmailForm
-from openagents_server.errors import DomainError, Invalid
+from openagents_server.errors import DomainError, Forbidden, Invalid, Unauthorized
 from openagents_server.openapi import ERRORS
 from openagents_server.responses import Data, typed
 
@@ -44,14 +44,24 @@ def _fail(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     return _back(error=exc.code)
 
 
-def refusal_page(title: str, message: str, reason: str, status: int = 400) -> Response[str]:
+def refusal_page(title: str, message: str, reason: str, status: int = 400, *, sign_in: bool = False) -> Response[str]:
+    again = f'<p><a id="sign-in" href="/login?next={PAGE}">Sign in again</a></p>' if sign_in else ""
     body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem">
 <h1>{html.escape(title)}</h1><p id="reason" data-reason="{html.escape(reason)}">{html.escape(message)}</p>
-<p><a href="{PAGE}">Back to Settings → Integrations</a></p></body></html>"""
+{again}<p><a href="{PAGE}">Back to Settings → Integrations</a></p></body></html>"""
     return Response(body, status_code=status, media_type=MediaType.HTML,
                     headers={"cache-control": "no-store", "referrer-policy": "no-referrer"})
+
+
+def signed_out_page(exc: DomainError) -> Response[str]:
+    """The browser came back (or set out) with no valid session: a page saying so, with the way back."""
+    reason = "session_expired" if isinstance(exc, Unauthorized) else exc.code
+    message = ("Your session ended while you were away, so Google was not connected and nothing was stored. "
+               "Sign in again, then press \"Connect Google\" once more." if isinstance(exc, Unauthorized)
+               else f"{exc.message} Google was not connected and nothing was stored.")
+    return refusal_page("Google was not connected", message, reason, status=exc.status, sign_in=True)
 
 
 class IntegrationsWebController(Controller):
@@ -96,8 +106,15 @@ class IntegrationsWebController(Controller):
         return _back(notice="test_email_sent", message_id=sent["message_id"])
 
     @get("/google/redirect", status_code=302, responses=ERRORS, summary="Send the browser to Google to connect (state + PKCE)")
-    async def google_redirect(self, pool: DbPool, auth: Auth, integrations: Kit, request: Request[Any, Any, Any]) -> Response[Any]:
-        require_session(auth)
+    async def google_redirect(self, pool: DbPool, authenticator: AuthenticatorDep, integrations: Kit,
+                              request: Request[Any, Any, Any]) -> Response[Any]:
+        try:
+            auth = await authenticator.authenticate(request)
+            require_session(auth)
+        except (Unauthorized, Forbidden) as exc:
+            if _wants_json(request):
+                raise
+            return signed_out_page(exc)
         try:
             url = await service.google_start(pool, integrations, auth)
         except DomainError as exc:
@@ -105,10 +122,19 @@ class IntegrationsWebController(Controller):
         return Redirect(url, status_code=302, headers={"cache-control": "no-store", "referrer-policy": "no-referrer"})
 
     @get("/google/callback", status_code=303, responses=ERRORS, summary="Google's answer: store the grant, or a page that says why not")
-    async def google_callback(self, pool: DbPool, auth: Auth, integrations: Kit, request: Request[Any, Any, Any],
-                              code: FromQuery[str] = "", error: FromQuery[str] = "",
+    async def google_callback(self, pool: DbPool, authenticator: AuthenticatorDep, integrations: Kit,
+                              request: Request[Any, Any, Any], code: FromQuery[str] = "", error: FromQuery[str] = "",
                               error_description: FromQuery[str] = "") -> Response[Any]:
-        require_session(auth)
+        # A top-level navigation back from Google: a browser, never an API client. If the session
+        # cookie expired while the person was at Google, say so on a page (a JSON 401 would be a
+        # dead end); nothing is stored and the pending state simply expires.
+        try:
+            auth = await authenticator.authenticate(request)
+            require_session(auth)
+        except (Unauthorized, Forbidden) as exc:
+            if _wants_json(request):
+                raise
+            return signed_out_page(exc)
         state = request.query_params.get("state", "")  # ``state`` is a reserved handler parameter name
         try:
             await service.google_finish(pool, integrations, auth, state=state, code=code, error=error[:100],

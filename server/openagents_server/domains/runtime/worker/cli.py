@@ -15,7 +15,7 @@ worker_cli = typer.Typer(no_args_is_help=True, help="Codex workers: run one agai
 def run(
     url: str = typer.Option("http://127.0.0.1:8000", "--url", envvar="OPENAGENTS_URL", help="the server"),
     token: str = typer.Option(..., "--token", envvar="OPENAGENTS_TOKEN",
-                              help="a personal access token with the '*' and 'sync:token' abilities"),
+                              help="a personal access token with the 'runtime:write' and 'sync:token' abilities"),
     adapter: str = typer.Option("demo", "--adapter", "-a", help="demo, openai or codex"),
     worker_id: str = typer.Option(None, "--worker-id", help="register again under this id"),
     heartbeat: float = typer.Option(30.0, "--heartbeat", help="seconds between heartbeats"),
@@ -23,6 +23,8 @@ def run(
     openai_key: str = typer.Option("", envvar="OPENAI_API_KEY"),
     openai_model: str = typer.Option("", envvar="OPENAI_MODEL"),
     codex_command: str = typer.Option("codex app-server", envvar="CODEX_APP_SERVER"),
+    demo_delay: float = typer.Option(0.01, "--demo-delay", min=0.0, max=5.0,
+                                     help="demo: seconds between words (a slower stream for demos and tests)"),
 ) -> None:
     """Register, follow the worker's Khala topic, execute requests, until stopped (Ctrl-C or the owner)."""
     from openagents_server.domains.runtime.worker.adapters import AdapterError, build
@@ -30,7 +32,7 @@ def run(
 
     try:
         backend = build(adapter, openai_url=openai_url, openai_key=openai_key, openai_model=openai_model,
-                        codex_command=codex_command)
+                        codex_command=codex_command, delay=demo_delay)
     except AdapterError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None

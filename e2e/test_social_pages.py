@@ -1,0 +1,232 @@
+"""``/feed``, the whispers pages and ``/settings/integrations`` in Chromium against the real server.
+
+People sign in through ``/internal/test-login`` (the local provider's signed test link); data the
+page should find already there is posted through the API with the same cookie session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from openagents_server.domains.identity import dev_login
+from playwright.sync_api import BrowserContext, Page, expect
+
+from e2e.conftest import Guard, wait_booted, wait_js
+from tests.identity.conftest import sign_in as api_sign_in
+from tests.integrations.fakes import FULL_KEY, WEBHOOK_SECRET, FakeResend
+from tests.support.bundles import BuiltBundles
+from tests.support.servers import LiveServer
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
+
+TEST_LOGIN_SECRET = "dev-only-test-login-secret"
+#: The server stops before the page does; the live socket's reconnect attempts then fail (teardown only).
+GONE = r"sync/socket' failed: .*ERR_CONNECTION_REFUSED"
+LIVE_MS = 15_000  # the e2e budget for "it appears with no reload" on a loaded machine (the API test checks 1 s)
+
+
+def sign_in(page: Page, server: LiveServer, email: str, name: str, redirect: str) -> None:
+    query = dev_login.signed_query(TEST_LOGIN_SECRET, email, name=name, redirect=redirect)
+    page.goto(f"{server.url}/internal/test-login?{query}")
+    wait_booted(page)
+
+
+def api(page: Page, method: str, path: str, body: dict | None = None) -> dict:
+    """A request with the page's cookie session and CSRF header (as the shell sends it)."""
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"].endswith("oa_csrf"))
+    origin = re.match(r"^https?://[^/]+", page.url)[0]
+    response = page.request.fetch(origin + path, method=method, data=body,
+                                  headers={"x-csrf-token": csrf, "content-type": "application/json"})
+    assert response.ok, (path, response.status, response.text())
+    return response.json()["data"]
+
+
+def seed_shouts(server: LiveServer, posts: dict[str, list[dict]]) -> None:
+    """Each person (email) signs in through the API and posts their shouts, in order."""
+
+    async def run() -> None:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            for email, shouts in posts.items():
+                person = await api_sign_in(http, server.database_url, email)
+                for body in shouts:
+                    posted = await http.post("/api/shouts", json=body, headers=person.headers)
+                    assert posted.status_code == 201, posted.text
+
+    with ThreadPoolExecutor(1) as pool:  # pytest-asyncio's loop runs in this thread
+        pool.submit(asyncio.run, run()).result()
+
+
+def test_an_anonymous_reader_pages_the_feed_filters_a_zone_and_sees_links_as_links(
+        page: Page, context: BrowserContext, server: LiveServer, guard: Guard) -> None:
+    guard.allow(GONE)
+    seed_shouts(server, {
+        "ada@example.com": [{"text": "the oldest shout"},
+                            {"text": "see https://example.com/docs and <b>not bold</b>", "zone": "agents"},
+                            *({"text": f"filler {i}"} for i in range(8))],
+        **{f"p{n}@example.com": [{"text": f"more {n}.{i}"} for i in range(8)] for n in range(3)},
+    })
+
+    page.goto(server.url + "/feed")
+    wait_booted(page)
+    expect(page.get_by_text("more 2.7")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("the oldest shout")).to_have_count(0)  # 34 shouts: the first page holds 30
+    # The feed's own invitation to sign in (the header has its own "Sign in" link too).
+    expect(page.get_by_role("main").get_by_role("link", name="Sign in")).to_be_visible()
+    page.get_by_role("button", name="Load more").click()
+    expect(page.get_by_text("the oldest shout")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("That's everything.")).to_be_visible()
+
+    docs = page.get_by_role("link", name="https://example.com/docs")
+    expect(docs).to_have_attribute("href", "https://example.com/docs")
+    expect(page.get_by_text("<b>not")).to_be_visible()  # HTML is shown as the text it is
+    expect(page.locator("#oa-app b")).to_have_count(0)
+
+    page.get_by_role("tab", name=re.compile(r"^Agents")).click()
+    expect(page).to_have_url(re.compile(r"/feed\?zone=agents$"))
+    expect(page.get_by_text("the oldest shout")).to_have_count(0, timeout=30_000)
+    expect(page.get_by_role("link", name="https://example.com/docs")).to_be_visible()
+
+
+def test_a_shout_posted_in_one_browser_appears_live_in_anothers_feed(
+        browser, server: LiveServer, guard: Guard) -> None:
+    guard.allow(GONE)
+    a_ctx, b_ctx = browser.new_context(), browser.new_context()
+    guard.attach(a_ctx)
+    guard.attach(b_ctx)
+    try:
+        a, b = a_ctx.new_page(), b_ctx.new_page()
+        b.goto(server.url + "/feed")  # B reads anonymously
+        wait_booted(b)
+        b.evaluate("() => { window.__oaMarker = 'no-reload'; }")
+        expect(b.get_by_text("No shouts yet")).to_be_visible(timeout=60_000)
+        wait_js(b, "document.querySelector('#oa-app [data-ready]').dataset.sync === 'live'", 60_000)
+
+        sign_in(a, server, "ada@example.com", "Ada", "/feed")
+        a.get_by_label("Shout", exact=True).fill("live from A https://example.com/live")
+        started = time.monotonic()
+        a.get_by_role("button", name="Post").click()
+        expect(b.get_by_role("article", name="Shout by Ada")).to_contain_text("live from A", timeout=LIVE_MS)
+        elapsed = time.monotonic() - started
+        expect(b.get_by_role("link", name="https://example.com/live")).to_be_visible()
+        assert b.evaluate("() => window.__oaMarker") == "no-reload"
+        assert elapsed < 2.0, elapsed  # click → drawn in the other browser; the API test holds the 1 s bar
+    finally:
+        a_ctx.close()
+        b_ctx.close()
+
+
+def test_the_composer_counts_posts_and_shows_the_wait_when_rate_limited(
+        page: Page, server: LiveServer, guard: Guard) -> None:
+    guard.allow(GONE)
+    guard.allow(r"status of 429")
+    sign_in(page, server, "grace@example.com", "Grace", "/feed")
+    expect(page).to_have_url(re.compile(r"/feed$"))
+    draft = page.get_by_label("Shout", exact=True)
+    expect(draft).to_be_visible(timeout=60_000)
+    draft.fill("x" * 501)
+    expect(page.get_by_text("1 characters too many")).to_be_visible()
+    expect(page.get_by_role("button", name="Post")).to_be_disabled()
+
+    draft.fill("hello from the browser https://example.org/x")
+    expect(page.get_by_text("456 characters left")).to_be_visible()
+    page.get_by_role("button", name="Post").click()
+    expect(page.get_by_role("article", name="Shout by Grace")).to_have_count(1, timeout=30_000)
+    expect(page.get_by_role("link", name="https://example.org/x")).to_be_visible()
+    expect(draft).to_have_value("")
+
+    for i in range(9):  # the rest of this minute's 10
+        api(page, "POST", "/api/shouts", {"text": f"burst {i}"})
+    draft.fill("one too many")
+    page.get_by_role("button", name="Post").click()
+    # a countdown from Retry-After, then the same post again by itself (adr/0504)
+    expect(page.get_by_text(re.compile(r"Too many posts for now\. Sending again in \d+ s\."))).to_be_visible(
+        timeout=30_000)
+    expect(page.get_by_role("button", name="Post")).to_be_disabled()
+    expect(draft).to_have_value("one too many")  # nothing lost
+
+
+def test_a_whisper_is_sent_read_and_its_unread_count_goes_down(
+        browser, server: LiveServer, guard: Guard) -> None:
+    guard.allow(GONE)
+    a_ctx, b_ctx = browser.new_context(), browser.new_context()
+    guard.attach(a_ctx)
+    guard.attach(b_ctx)
+    try:
+        a, b = a_ctx.new_page(), b_ctx.new_page()
+        sign_in(b, server, "bo@example.com", "Bo", "/account/whispers")
+        bo_id = api(b, "GET", "/api/me")["user"]["id"]
+        expect(b.get_by_text("All read")).to_be_visible(timeout=60_000)
+
+        sign_in(a, server, "ada@example.com", "Ada", f"/account/whispers/{bo_id}")
+        a.get_by_label("Whisper", exact=True).fill("psst, Bo")
+        a.get_by_role("button", name="Send").click()
+        expect(a.get_by_role("article", name="Whisper from you")).to_contain_text("psst, Bo", timeout=30_000)
+        expect(a.get_by_role("article", name="Whisper from you")).to_contain_text("sent")
+
+        # B, on the conversations page already: the unread count moves with no reload
+        expect(b.get_by_text("1 unread", exact=True)).to_be_visible(timeout=LIVE_MS)
+        expect(b.get_by_role("link", name="Whispers (1 unread)")).to_be_visible()
+        b.get_by_role("link", name="Ada").click()
+        expect(b.get_by_role("article", name="Whisper from Ada")).to_contain_text("psst, Bo", timeout=30_000)
+        expect(b.get_by_text("All read")).to_be_visible(timeout=30_000)  # opening the thread read it
+
+        # A sees it read, with no reload
+        expect(a.get_by_role("article", name="Whisper from you")).to_contain_text("read", timeout=LIVE_MS)
+    finally:
+        a_ctx.close()
+        b_ctx.close()
+
+
+@pytest.fixture
+def fake_resend() -> Iterator[FakeResend]:
+    fake = FakeResend().start()
+    fake.auto_events = ("email.sent",)  # the test delivers it
+    yield fake  # type: ignore[misc]
+    fake.stop()
+
+
+@pytest.fixture
+def resend_server(live_server: Callable[..., LiveServer], bundles: BuiltBundles, fake_resend: FakeResend) -> LiveServer:
+    server = live_server(env={"OPENAGENTS_BUNDLES_DIR": str(bundles.root), "OPENAGENTS_RESEND_API_URL": fake_resend.url,
+                              "OPENAGENTS_RESEND_WEBHOOK_SECRETS": WEBHOOK_SECRET})
+    fake_resend.webhook_url = server.url + "/api/webhooks/resend"
+    return server
+
+
+def test_integrations_connect_resend_send_a_test_and_see_it_delivered_live_then_disconnect(
+        page: Page, resend_server: LiveServer, fake_resend: FakeResend, guard: Guard) -> None:
+    guard.allow(GONE)
+    guard.allow(r"status of 422")
+    sign_in(page, resend_server, "ada@example.com", "Ada", "/settings/integrations")
+    key = page.get_by_label("Resend API key")
+    expect(key).to_be_visible(timeout=60_000)
+    key.fill("re_not_a_real_key_0000")
+    page.get_by_role("button", name="Connect Resend").click()
+    expect(page.get_by_text(re.compile("invalid|refused|not accepted", re.IGNORECASE)).first).to_be_visible(
+        timeout=30_000)
+    key.fill(FULL_KEY)
+    page.get_by_role("button", name="Connect Resend").click()
+    expect(page.get_by_text("Resend is connected.")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(re.compile(r"key re_…abcd"))).to_be_visible()
+    assert FULL_KEY not in page.content()
+
+    page.get_by_label(re.compile("Send a test email to")).fill("grace@example.com")
+    page.get_by_role("button", name="Send test email").click()
+    expect(page.get_by_text("Test email sent to grace@example.com.")).to_be_visible(timeout=30_000)
+    message_id = fake_resend.sent[-1]["id"]
+    expect(page.get_by_role("cell", name=message_id)).to_be_visible()
+
+    fake_resend.fire("email.delivered", message_id)  # Resend's signed webhook
+    row = page.get_by_role("row").filter(has=page.get_by_role("cell", name=message_id))
+    expect(row.get_by_role("cell", name="delivered")).to_be_visible(timeout=LIVE_MS)
+
+    page.get_by_role("button", name="Disconnect").click()
+    page.get_by_role("button", name="Disconnect Resend").click()
+    expect(page.get_by_text("Resend is disconnected.")).to_be_visible(timeout=30_000)
+    expect(page.get_by_label("Resend API key")).to_be_visible()

@@ -1,0 +1,1 @@
+"""Payment backends behind one interface (``base.LightningBackend``): LND's REST API and a fake."""

@@ -1,0 +1,176 @@
+"""``/feed`` and the whispers pages (``/account/whispers``, ``/account/whispers/{person}``), drawn
+with the toolkit. Shout and whisper text is shown as text (never HTML); http(s) URLs are real links."""
+
+from __future__ import annotations
+
+from openagents_shell.app.state import State
+from openagents_shell.core.social.feed import (
+    FEED_LIST,
+    FEED_LIST_MAX_HEIGHT,
+    FeedMore,
+    FeedScrolled,
+    FeedZone,
+    PostShout,
+    ShoutDraft,
+    ShowNewShouts,
+)
+from openagents_shell.core.social.shouts import ShoutView
+from openagents_shell.core.social.text import MAX_TEXT, relative, remaining, text_parts
+from openagents_shell.core.social.whispers import (
+    MarkRead,
+    SendWhisper,
+    WhisperDraft,
+    WhispersMore,
+    WhisperTo,
+    WhisperView,
+    whispers_path,
+)
+from openagents_shell.ui.components import (
+    SMALL,
+    badge,
+    button,
+    card,
+    column,
+    empty_state,
+    error_state,
+    label,
+    layers,
+    link,
+    paragraph,
+    row,
+    tabs,
+    text_area,
+    text_field,
+    virtual_list,
+)
+from openagents_shell.ui.element import Element, Semantics, Style, box, text
+from openagents_shell.ui.theme import SPACE
+
+
+def rich_text(content: str, *, key: str | None = None) -> Element:
+    """The text as text (one run per stretch between links, so it reads and is found as written) and
+    http(s) URLs as real links; the runs wrap in a row."""
+    parts = text_parts(content)
+    if not any(is_link for _, is_link in parts):
+        return paragraph(content, key=key)
+    pieces = [link(part, part) if is_link else text(part) for part, is_link in parts if part.strip()]
+    return box(*pieces, key=key, sem=Semantics("paragraph"),
+               style=Style(direction="row", wrap=True, align="start", gap=4))
+
+
+def _shout(s: ShoutView, now: float, signed_in: bool) -> Element:
+    when = relative(s.at, now)
+    return box(
+        row(label(s.author, font=SMALL), badge(s.zone), label(when, font=SMALL, color="muted") if when else None,
+            link("Whisper", whispers_path(s.author_id), font=SMALL) if signed_in and not s.hidden else None,
+            wrap=True),
+        label("Hidden by a moderator: only you can see it.", font=SMALL, color="danger", key=f"shout-hidden-{s.id}")
+        if s.hidden else None,
+        rich_text(s.text),
+        key=f"shout-{s.id}", sem=Semantics("article", name=f"Shout by {s.author}"),
+        style=Style(gap=SPACE[1], padding=(SPACE[3], 0, SPACE[3], 0), border="subtle", border_width=0.0),
+    )
+
+
+def _composer(state: State) -> Element:
+    f = state.feed
+    if not state.signed_in:
+        return row(label("Want to post?", color="muted"), link("Sign in", "/login?next=/feed", key="feed-sign-in"))
+    left = remaining(f.draft)
+    counter = f"{left} characters left" if left >= 0 else f"{-left} characters too many"
+    return card(
+        text_area("Shout", f.draft, ShoutDraft, key="feed-draft", rows=3, placeholder="What's happening?",
+                  invalid=f.draft_error is not None or left < 0, error=f.draft_error),
+        row(label(counter, font=SMALL, color="danger" if left < 0 else "muted", key="feed-counter"),
+            button("Posting…" if f.posting else "Post", PostShout(),
+                   disabled=f.posting or f.retry_in > 0 or left < 0 or left == MAX_TEXT, key="feed-post"),
+            label(f"Too many posts for now. Sending again in {f.retry_in} s.", font=SMALL, color="danger",
+                  key="feed-retry") if f.retry_in else None,
+            label(f.notice, font=SMALL, color="muted", key="feed-notice") if f.notice else None,
+            justify="between", wrap=True),
+    )
+
+
+def feed(state: State) -> Element:
+    f = state.feed
+    zones: list[tuple[str, object]] = [("All", FeedZone(None))]
+    zones += [(f"{lab} ({count})", FeedZone(zone)) for zone, lab, count in f.zones]
+    selected = 0 if f.zone is None else next((i + 1 for i, (z, _, _) in enumerate(f.zones) if z == f.zone), 0)
+    if not f.loaded:
+        body: Element = paragraph("Loading shouts…", color="muted", key="feed-loading")
+    elif f.error and not f.shouts:
+        body = error_state("The feed could not be loaded", f.error)
+    elif not f.shouts:
+        body = empty_state("No shouts yet", "Be the first to say something.")
+    else:
+        # Scrolling near the end loads the next page; the button stays for keyboard and screen-reader users.
+        more = button("Loading…" if f.loading_more else "Load more", FeedMore(), variant="secondary",
+                      disabled=f.loading_more, key="feed-more") if f.next_before is not None else \
+            label("That's everything.", font=SMALL, color="muted", key="feed-end")
+        n = len(f.pending)
+        pill = button(f"{n} new shout{'s' if n != 1 else ''}", ShowNewShouts(), key="feed-new") if n else None
+        shouts = virtual_list([_shout(s, f.now, state.signed_in) for s in f.shouts], name="Shouts", key=FEED_LIST,
+                              max_height=FEED_LIST_MAX_HEIGHT, on_scroll=FeedScrolled, busy=f.loading_more)
+        # The pill floats over the list's top edge: showing it moves nothing the person is reading.
+        over = box(pill, style=Style(align="center", padding=(SPACE[2], 0, 0, 0))) if pill else None
+        body = column(layers(shouts, over), more, gap=SPACE[3])
+    if len(zones) == 1:
+        return column(_composer(state), body, gap=SPACE[4])
+    return column(_composer(state), tabs(zones, selected, body, name="Zones", key="feed-zones"), gap=SPACE[4])
+
+
+# ---- whispers -----------------------------------------------------------------------------------
+def _whisper(x: WhisperView, now: float, with_id: str) -> Element:
+    mine = x.sender_id != with_id
+    status = ("read" if x.read else "sent") if mine else ("" if x.read else "new")
+    meta = " · ".join(p for p in (("You" if mine else x.sender), relative(x.at, now), status) if p)
+    return box(label(meta, font=SMALL, color="muted"), rich_text(x.text), key=f"whisper-{x.id}",
+               sem=Semantics("article", name=f"Whisper from {'you' if mine else x.sender}"),
+               style=Style(gap=SPACE[1], padding=(SPACE[2], SPACE[3], SPACE[2], SPACE[3]), radius=8,
+                           background="subtle" if mine else "surface", border="border", border_width=1.0,
+                           align="end" if mine else "start"))
+
+
+def whispers(state: State) -> Element:
+    w = state.whispers
+    if not w.loaded:
+        return paragraph("Loading whispers…", color="muted", key="whispers-loading")
+    if w.error and not w.conversations and not w.thread:
+        return error_state("Whispers could not be loaded", w.error)
+    unread = f"{w.unread} unread" if w.unread else "All read"
+    if w.with_id is None:
+        items = [box(row(link(c.person, whispers_path(c.person_id), key=f"conversation-{c.person_id}"),
+                         badge(f"{c.unread} new", tone="selected") if c.unread else None,
+                         label(relative(c.at, w.now), font=SMALL, color="muted")),
+                     label(c.last_text, font=SMALL, color="muted", max_lines=1),
+                     sem=Semantics("listitem"), style=Style(gap=SPACE[1], padding=(SPACE[2], 0, SPACE[2], 0)))
+                 for c in w.conversations]
+        listing = box(*items, key="whispers-conversations", sem=Semantics("list", name="Conversations"),
+                      style=Style(gap=0)) if items else empty_state(
+            "No whispers yet", "Whisper to someone from their shout on the feed, or by their id below.")
+        return column(label(unread, key="whispers-unread"), listing,
+                      card(text_field("Whisper to (person id)", w.to_id, WhisperTo, key="whispers-to",
+                                      invalid=w.draft_error is not None, error=w.draft_error),
+                           button("Open conversation", SendWhisper(), variant="secondary", key="whispers-open")),
+                      gap=SPACE[4])
+    left = remaining(w.draft)
+    thread = box(*(_whisper(x, w.now, w.with_id) for x in w.thread), key="whispers-thread",
+                 sem=Semantics("log", name=f"Whispers with {w.with_name or w.with_id}"), style=Style(gap=SPACE[2]))
+    unread_here = [x for x in w.thread if not x.read and x.sender_id == w.with_id]
+    return column(
+        row(link("All conversations", whispers_path(), key="whispers-back"), label(unread, key="whispers-unread"),
+            justify="between"),
+        label(f"With {w.with_name or w.with_id}", font=SMALL, color="muted", key="whispers-with"),
+        card(text_area("Whisper", w.draft, WhisperDraft, key="whispers-draft", rows=2,
+                       invalid=w.draft_error is not None or left < 0, error=w.draft_error),
+             row(label(f"{left} characters left" if left >= 0 else f"{-left} characters too many", font=SMALL,
+                       color="danger" if left < 0 else "muted", key="whispers-counter"),
+                 button("Sending…" if w.sending else "Send", SendWhisper(), disabled=w.sending or left < 0,
+                        key="whispers-send"), justify="between")),
+        button(f"Mark {len(unread_here)} read", MarkRead(unread_here[0].id), variant="ghost",
+               key="whispers-mark-read") if unread_here else None,
+        thread if w.thread else empty_state("No whispers yet", "Say hello."),
+        button("Older", WhispersMore(), variant="secondary", disabled=w.loading_more, key="whispers-more")
+        if w.next_before is not None else None,
+        gap=SPACE[3],
+    )
