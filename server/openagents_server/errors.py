@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import asyncpg
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
@@ -231,7 +232,35 @@ def handle_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Res
                           {"body": ["the body is nested too deeply"]})
 
 
+#: Failures of the moment, not of the request: PostgreSQL chose this transaction as a deadlock or
+#: serialization victim, a lock or statement waited past its timeout, the pool had no connection to
+#: give, the connection dropped. The transaction was rolled back whole, so nothing half-done remains
+#: and the same request may simply be sent again: 503 with ``Retry-After``, never a 500.
+TRANSIENT_DATABASE_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.TransactionRollbackError,     # deadlock_detected, serialization_failure
+    asyncpg.LockNotAvailableError,        # lock_timeout
+    asyncpg.QueryCanceledError,           # statement_timeout
+    asyncpg.TooManyConnectionsError,
+    asyncpg.CannotConnectNowError,        # the server is starting or shutting down
+    asyncpg.ConnectionDoesNotExistError,  # the connection dropped mid-request
+    TimeoutError,                         # pool acquire or command_timeout under load
+)
+TRANSIENT_RETRY_AFTER_SECONDS = 1
+
+
+def handle_transient(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    DOMAIN_ERRORS.labels("503", "database_busy").inc()
+    _log.warning("transient_database_failure", path=request.url.path, method=request.method,
+                 error=type(exc).__name__, detail=str(exc)[:300])
+    return error_response(
+        503, "service_unavailable", "The service is busy; nothing was changed. Try again.",
+        headers={"Retry-After": str(TRANSIENT_RETRY_AFTER_SECONDS)},
+        reason="database_busy", retry_after=TRANSIENT_RETRY_AFTER_SECONDS, request_id=current_request_id(),
+    )
+
+
 EXCEPTION_HANDLERS = {
+    **{kind: handle_transient for kind in TRANSIENT_DATABASE_ERRORS},
     DomainError: handle_domain_error,
     HTTPException: handle_http_exception,
     UnicodeDecodeError: handle_undecodable_body,

@@ -1,5 +1,6 @@
 """The HTTP contract every endpoint shares, checked in-process and against a real granian server."""
 
+import asyncio
 import json
 from typing import Any
 
@@ -10,6 +11,7 @@ from litestar import get, post
 from litestar.params import JSONBody
 from litestar.testing import AsyncTestClient
 from openagents_server.app import create_app
+from openagents_server.dependencies import DbPool
 from openagents_server.settings import Settings
 
 
@@ -23,6 +25,21 @@ def boom() -> None:
     raise RuntimeError("secret internal detail")
 
 
+@post("/api/test/deadlock", status_code=200)
+async def deadlock(pool: DbPool) -> dict[str, Any]:
+    """Two transactions that each hold the lock the other wants: PostgreSQL aborts one of them."""
+    async def hold_then_want(conn: Any, held: int, wanted: int, both_hold: asyncio.Barrier) -> None:
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", held)
+            await both_hold.wait()
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", wanted)
+
+    barrier = asyncio.Barrier(2)
+    async with pool.acquire() as first, pool.acquire() as second:
+        await asyncio.gather(hold_then_want(first, 7001, 7002, barrier), hold_then_want(second, 7002, 7001, barrier))
+    return {"data": "no deadlock"}
+
+
 @post("/api/test/widgets", sync_to_thread=False)
 def create_widget(data: JSONBody[Widget]) -> dict[str, Any]:
     return {"data": {"name": data.name}}
@@ -30,7 +47,7 @@ def create_widget(data: JSONBody[Widget]) -> dict[str, Any]:
 
 @pytest.fixture
 async def client(settings: Settings):
-    app = create_app(settings, extra_handlers=[boom, create_widget])
+    app = create_app(settings, extra_handlers=[boom, create_widget, deadlock])
     async with AsyncTestClient(app) as client:
         yield client
 
@@ -89,6 +106,18 @@ async def test_unhandled_exception_is_500_without_internals(client: AsyncTestCli
     assert "Traceback" not in response.text
     assert payload["error"]["request_id"] == "trace-123"
     assert response.headers["x-request-id"] == "trace-123"
+
+
+async def test_a_deadlock_victim_is_503_to_retry_not_a_500(client: AsyncTestClient) -> None:
+    """PostgreSQL rolls the victim back whole, so the answer says: nothing changed, send it again."""
+    response = await client.post("/api/test/deadlock", headers={"x-request-id": "trace-dl"})
+    assert response.status_code == 503, response.text
+    payload = response.json()
+    _assert_envelope(payload, "service_unavailable")
+    assert payload["error"]["reason"] == "database_busy"
+    assert response.headers["retry-after"] == "1"
+    assert payload["error"]["request_id"] == "trace-dl"
+    assert "deadlock" not in response.text.lower()
 
 
 async def test_request_id_is_accepted_or_generated(client: AsyncTestClient) -> None:

@@ -46,6 +46,17 @@ def failures(report: str) -> set[tuple[str, str]]:
     return found
 
 
+def server_errors(log: str, limit: int = 6000) -> str:
+    """The server's own account of each 500 (its log lines with a traceback), for the failure message:
+    a fuzzer's finding under load is often a race that a rerun does not show again."""
+    lines = log.splitlines()
+    picked = [i for i, line in enumerate(lines) if "unhandled_exception" in line or "Traceback" in line]
+    if not picked:
+        return ""
+    text = "\n".join(lines[max(picked[0] - 5, 0):picked[0] + 80])
+    return "server log around the first unhandled exception:\n" + text[:limit] + "\n\n"
+
+
 #: The fuzzer is one client sending thousands of requests with one token: lift the per-credential
 #: ceiling (tests/security/test_limits.py proves it) so the run explores the API, not the 429.
 FUZZ_ENV = {"OPENAGENTS_API_RATE_PER_SECOND": "100000", "OPENAGENTS_API_BURST": "100000"}
@@ -81,6 +92,7 @@ def test_every_check_passes_on_every_operation(live_server, database_url, tmp_pa
     out = result.stdout
     assert "Test cases:" in out and "generated" in out, out[-4000:] + result.stderr[-2000:]
     found = failures(out)
-    assert not [f for f in found if f[1] == "ST100"] and "Server error" not in out, out[-8000:]
-    assert "unhandled_exception" not in server.log()
+    crashes = server_errors(server.log())
+    assert not [f for f in found if f[1] == "ST100"] and "Server error" not in out, crashes + out[-8000:]
+    assert "unhandled_exception" not in server.log(), crashes
     assert not found, (sorted(found), out[-8000:])
