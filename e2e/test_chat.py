@@ -232,6 +232,9 @@ def test_stop_interrupts_a_turn_and_a_stopped_worker_shows_an_error_until_it_run
     start_worker(token)
     page.reload()
     wait_booted(page)
+    # The thread has loaded (its earlier turns are shown) before "not running" is looked for: before it
+    # loads the page says nothing about the worker, and a send then would race the worker's registration.
+    expect(page.locator("#chat-msg-3")).to_be_visible(timeout=60_000)
     wait_for(lambda: "not running" not in str(page.evaluate("() => document.body.innerText")), 60, "the worker back")
     page.get_by_label("Message").fill("are you there?")
     page.get_by_role("button", name="Send").click()

@@ -35,7 +35,9 @@ if [ $# -eq 0 ] && [ "${PYTEST_SPLIT:-1}" != "0" ]; then
   e2e_pid=$!
   # If this script is stopped, stop the browser half too.
   trap 'kill "$e2e_pid" 2>/dev/null' EXIT
-  .venv/bin/python -m pytest tests --basetemp="$temp/tests" --durations=15
+  # tests/ on two xdist workers (whole files per worker: their session fixtures stay together), so the
+  # machine's two cores both work while the browser half waits on Chromium and the network.
+  .venv/bin/python -m pytest tests -n "${TESTS_WORKERS:-2}" --dist loadfile --basetemp="$temp/tests" --durations=15
   finish $?; tests_code=$?
   wait "$e2e_pid"
   finish $?; e2e_code=$?

@@ -36,7 +36,12 @@ async def deadlock(pool: DbPool) -> dict[str, Any]:
 
     barrier = asyncio.Barrier(2)
     async with pool.acquire() as first, pool.acquire() as second:
-        await asyncio.gather(hold_then_want(first, 7001, 7002, barrier), hold_then_want(second, 7002, 7001, barrier))
+        # Both finish (the victim with its error) before the connections go back to the pool.
+        outcomes = await asyncio.gather(hold_then_want(first, 7001, 7002, barrier),
+                                        hold_then_want(second, 7002, 7001, barrier), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
     return {"data": "no deadlock"}
 
 
