@@ -230,3 +230,35 @@ def test_integrations_connect_resend_send_a_test_and_see_it_delivered_live_then_
     page.get_by_role("button", name="Disconnect Resend").click()
     expect(page.get_by_text("Resend is disconnected.")).to_be_visible(timeout=30_000)
     expect(page.get_by_label("Resend API key")).to_be_visible()
+
+
+def test_a_reader_reports_a_shout_and_blocks_its_author_whose_live_shouts_then_stay_away_until_undo(
+        page: Page, server: LiveServer, guard: Guard) -> None:
+    guard.allow(GONE)
+    seed_shouts(server, {"ada@example.com": [{"text": "ada was here"}], "cy@example.com": [{"text": "cy was here"}]})
+    sign_in(page, server, "bo@example.com", "Bo", "/feed")
+    # API-made people have no name (they show as "member-…"): their shouts are found by their text.
+    cy = page.get_by_role("article").filter(has_text="cy was here")
+    ada = page.get_by_role("article").filter(has_text="ada was here")
+    expect(cy).to_contain_text("cy was here", timeout=60_000)
+    wait_js(page, "document.querySelector('#oa-app [data-ready]').dataset.sync === 'live'", 60_000)
+
+    ada.get_by_role("button", name="Report").click()
+    expect(ada).to_contain_text("Report this shout to the moderators?")
+    ada.get_by_role("button", name="Report").click()  # the yes, in place of the question
+    expect(ada.get_by_text("Reported", exact=True)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Reported. A moderator will look at it.")).to_be_visible()
+
+    cy.get_by_role("button", name="Block").click()
+    cy.get_by_role("button", name="Block").click()  # "Block member-…? …" — yes
+    expect(page.get_by_text(re.compile(r"^Blocked member-"))).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("cy was here")).to_have_count(0)
+    # Live: cy posts, then ada does. ada's shout arriving proves cy's was delivered first, and not shown.
+    seed_shouts(server, {"cy@example.com": [{"text": "cy, live"}], "ada@example.com": [{"text": "ada, live"}]})
+    expect(page.get_by_text("ada, live")).to_be_visible(timeout=LIVE_MS)
+    expect(page.get_by_text("cy, live")).to_have_count(0)
+
+    page.get_by_role("button", name="Undo").click()
+    expect(page.get_by_text(re.compile(r"^Unblocked member-"))).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("cy, live")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("cy was here")).to_be_visible()

@@ -18,7 +18,11 @@ from openagents_shell.core.integrations import (
     ResendKey,
 )
 from openagents_shell.core.social import (
+    AskBlock,
+    AskReport,
+    CancelAction,
     CatchUp,
+    ConfirmAction,
     FeedMore,
     FeedZone,
     PostShout,
@@ -27,6 +31,7 @@ from openagents_shell.core.social import (
     ShoutArrived,
     ShoutDraft,
     Tick,
+    UndoBlock,
     WhisperChanged,
     WhisperDraft,
     relative,
@@ -328,3 +333,77 @@ def test_the_integrations_page_applies_delivery_events_from_the_notifications_to
     state, _ = reduce(state, live_event("user:u:notifications", "email:m1", 4, {
         "type": "integrations.delivery", "message_id": "m1", "to": "a@x.org", "subject": "Test", "state": "delivered"}))
     assert [d.state for d in state.integrations.deliveries] == ["delivered"]
+
+
+def _signed_in_feed_as(user_id: str, blocks: list[str]):
+    state, effects = feed_state()
+    assert ("feed_blocks", "GET", "/api/social/blocks") in calls(effects)
+    state, _ = reduce(state, Answered("me", Ok(NS(user=NS(id=user_id, email="b@x.org", name="Bo"), is_admin=False))))
+    state, _ = reduce(state, Answered("feed_blocks", Ok(NS(blocks=[NS(person=NS(id=b, display_name=b), created_at="")
+                                                                   for b in blocks]))))
+    return state
+
+
+def mixed_page() -> NS:
+    """Shouts by Ada (usr_a), Cy (usr_c) and the reader (usr_b)."""
+    def by(seq: int, uid: str, name: str) -> NS:
+        return NS(**{**vars(shout(seq)), "author": NS(id=uid, display_name=name)})
+    return NS(shouts=[by(6, "usr_a", "Ada"), by(5, "usr_c", "Cy"), by(4, "usr_b", "Bo")], next_before=None,
+              next_after=6, has_newer=False, watermark=6)
+
+
+def test_the_people_a_reader_blocked_are_never_shown_not_even_live_and_anonymous_readers_ask_nothing() -> None:
+    assert ("feed_blocks", "GET", "/api/social/blocks") not in calls(feed_state(signed_in=False)[1])
+    state = _signed_in_feed_as("usr_b", blocks=["usr_c"])
+    state, _ = reduce(state, Answered("feed_page", Ok(mixed_page())))
+    assert [s.author_id for s in state.feed.shouts] == ["usr_a", "usr_b"]
+    live_by_cy = {"id": "sht_9", "zone": "general", "text": "again", "author": {"id": "usr_c", "display_name": "Cy"},
+                  "created_at": "2026-12-06T04:00:00+00:00"}
+    state, _ = reduce(state, ShoutArrived(9, live_by_cy))
+    assert [s.seq for s in state.feed.shouts] == [6, 4]
+    # The block list answers after the page: what the page showed of them goes.
+    state, _ = feed_state()
+    state, _ = reduce(state, Answered("feed_page", Ok(mixed_page())))
+    state, _ = reduce(state, Answered("feed_blocks", Ok(NS(blocks=[NS(person=NS(id="usr_a", display_name="Ada"),
+                                                                        created_at="")]))))
+    assert [s.author_id for s in state.feed.shouts] == ["usr_c", "usr_b"]
+
+
+def test_report_and_block_ask_first_then_send_and_the_blocked_persons_shouts_go_with_undo() -> None:
+    state = _signed_in_feed_as("usr_b", blocks=[])
+    state, _ = reduce(state, Answered("feed_page", Ok(mixed_page())))
+    shown = texts(shell.view(state))
+    assert shown.count("Report") == 2 and shown.count("Block") == 2  # not on one's own shout
+    state, effects = reduce(state, AskReport("sht_6"))
+    assert calls(effects) == [] and "Report this shout to the moderators?" in texts(shell.view(state))
+    state, effects = reduce(state, CancelAction())
+    assert calls(effects) == [] and "Report this shout to the moderators?" not in texts(shell.view(state))
+    state, _ = reduce(state, AskReport("sht_6"))
+    state, effects = reduce(state, ConfirmAction())
+    assert calls(effects) == [("feed_report", "POST", "/api/shouts/sht_6/report")]
+    state, _ = reduce(state, Answered("feed_report", Ok(NS(id="rpt_1", shout_id="sht_6"))))
+    assert "Reported" in texts(shell.view(state)) and state.feed.notice == "Reported. A moderator will look at it."
+
+    state, _ = reduce(state, AskBlock("usr_c", "sht_5"))
+    assert any(t.startswith("Block Cy?") for t in texts(shell.view(state)))
+    state, effects = reduce(state, ConfirmAction())
+    assert calls(effects) == [("feed_block", "POST", "/api/social/blocks/usr_c")]
+    state, _ = reduce(state, Answered("feed_block", Ok(NS(person=NS(id="usr_c", display_name="Cy"), created_at=""))))
+    assert [s.author_id for s in state.feed.shouts] == ["usr_a", "usr_b"]
+    assert state.feed.notice.startswith("Blocked Cy") and "Undo" in texts(shell.view(state))
+    state, effects = reduce(state, UndoBlock())
+    assert calls(effects) == [("feed_unblock", "DELETE", "/api/social/blocks/usr_c")]
+    state, effects = reduce(state, Answered("feed_unblock", Ok(NS(user_id="usr_c", was_blocked=True))))
+    assert "usr_c" not in state.feed.blocked and state.feed.notice == "Unblocked Cy."
+    assert calls(effects) == [("feed_page", "GET", "/api/shouts?limit=30")]  # their shouts come back
+
+
+def test_report_and_block_signed_out_go_to_sign_in_and_a_refusal_is_shown() -> None:
+    state, _ = feed_state(signed_in=False)
+    state, effects = reduce(state, AskReport("sht_1"))
+    assert PushState("/login?next=/feed") in effects
+    state = _signed_in_feed_as("usr_b", blocks=[])
+    state, _ = reduce(state, AskReport("sht_6"))
+    state, _ = reduce(state, ConfirmAction())
+    state, _ = reduce(state, Answered("feed_report", FieldErrors("You cannot report your own shout.", {})))
+    assert state.feed.notice == "You cannot report your own shout."

@@ -67,6 +67,25 @@ class ConversationList(msgspec.Struct):
     unread_count: int
 
 
+class Block(msgspec.Struct):
+    person: Person
+    created_at: str
+
+
+class BlockList(msgspec.Struct):
+    blocks: list[Block]
+
+
+class Unblocked(msgspec.Struct):
+    user_id: str
+    was_blocked: bool
+
+
+class Report(msgspec.Struct):
+    id: str
+    shout_id: str
+
+
 class Integration(msgspec.Struct):
     provider: str
     connected: bool
@@ -128,5 +147,5 @@ RESPONSES: dict[str, type] = {
     "shout": Shout, "shout_page": ShoutPage, "zones": ZoneList, "whisper": Whisper, "whisper_page": WhisperPage,
     "conversations": ConversationList, "integrations": IntegrationsOverview, "integration": Integration,
     "disconnected": Disconnected, "test_email": TestEmailSent, "google_authorize": GoogleAuthorization,
-    "me": Me,
+    "me": Me, "block_list": BlockList, "block": Block, "unblocked": Unblocked, "report": Report,
 }

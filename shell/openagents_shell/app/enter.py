@@ -55,7 +55,7 @@ def entered(state: State, href: str) -> tuple[State, list[Effect]]:
     if state.route.name in L402_ROUTES:
         return replace(state, l402=L402Page()), [load_l402(state.route, state.path)]
     if state.route.name == "feed":
-        feed, effects = social.enter_feed(state.feed, href)
+        feed, effects = social.enter_feed(state.feed, href, signed_in=state.signed_in)
         return replace(state, feed=feed), with_me(state, effects)
     if state.route.name == "account" and whispers_route(state):
         whispers, effects = social.enter_whispers(state.whispers, state.path, state.route.params.get("rest", ""))

@@ -7,12 +7,18 @@ from openagents_shell.app.state import State
 from openagents_shell.core.social.feed import (
     FEED_LIST,
     FEED_LIST_MAX_HEIGHT,
+    AskBlock,
+    AskReport,
+    CancelAction,
+    ConfirmAction,
+    Feed,
     FeedMore,
     FeedScrolled,
     FeedZone,
     PostShout,
     ShoutDraft,
     ShowNewShouts,
+    UndoBlock,
 )
 from openagents_shell.core.social.shouts import ShoutView
 from openagents_shell.core.social.text import MAX_TEXT, relative, remaining, text_parts
@@ -58,18 +64,45 @@ def rich_text(content: str, *, key: str | None = None) -> Element:
                style=Style(direction="row", wrap=True, align="start", gap=4))
 
 
-def _shout(s: ShoutView, now: float, signed_in: bool) -> Element:
-    when = relative(s.at, now)
+def _shout_actions(s: ShoutView, f: Feed, me: str | None) -> Element | None:
+    """Report and Block under someone else's shout (signed in), each asking first, in place."""
+    if not me or s.author_id == me or s.hidden:  # "": signed in, but who is not known yet
+        return None
+    if f.confirm is not None and f.confirm[2] == s.id:
+        question = "Report this shout to the moderators?" if f.confirm[0] == "report" else \
+            f"Block {s.author}? You will not see their shouts, and they cannot whisper you."
+        yes = "Report" if f.confirm[0] == "report" else "Block"
+        return box(label(question, font=SMALL),
+                   row(button(yes, ConfirmAction(), variant="danger", key=f"shout-confirm-{s.id}"),
+                       button("Cancel", CancelAction(), variant="secondary", key=f"shout-cancel-{s.id}"), gap=SPACE[2]),
+                   key=f"shout-ask-{s.id}", sem=Semantics("group", name=question),
+                   style=Style(gap=SPACE[1]))
+    reported = label("Reported", font=SMALL, color="muted", key=f"shout-reported-{s.id}") if s.id in f.reported \
+        else button("Report", AskReport(s.id), variant="ghost", key=f"shout-report-{s.id}")
+    return row(reported, button("Block", AskBlock(s.author_id, s.id), variant="ghost", key=f"shout-block-{s.id}"),
+               gap=SPACE[2])
+
+
+def _shout(s: ShoutView, f: Feed, me: str | None) -> Element:
+    when = relative(s.at, f.now)
     return box(
         row(label(s.author, font=SMALL), badge(s.zone), label(when, font=SMALL, color="muted") if when else None,
-            link("Whisper", whispers_path(s.author_id), font=SMALL) if signed_in and not s.hidden else None,
+            link("Whisper", whispers_path(s.author_id), font=SMALL) if me is not None and not s.hidden else None,
             wrap=True),
         label("Hidden by a moderator: only you can see it.", font=SMALL, color="danger", key=f"shout-hidden-{s.id}")
         if s.hidden else None,
         rich_text(s.text),
+        _shout_actions(s, f, me),
         key=f"shout-{s.id}", sem=Semantics("article", name=f"Shout by {s.author}"),
         style=Style(gap=SPACE[1], padding=(SPACE[3], 0, SPACE[3], 0), border="subtle", border_width=0.0),
     )
+
+
+def _me(state: State) -> str | None:
+    """The reader's id when signed in (their own shouts get no Report/Block); "" while it is loading."""
+    if not state.signed_in:
+        return None
+    return getattr(state, "user_id", None) or ""
 
 
 def _composer(state: State) -> Element:
@@ -87,6 +120,7 @@ def _composer(state: State) -> Element:
             label(f"Too many posts for now. Sending again in {f.retry_in} s.", font=SMALL, color="danger",
                   key="feed-retry") if f.retry_in else None,
             label(f.notice, font=SMALL, color="muted", key="feed-notice") if f.notice else None,
+            button("Undo", UndoBlock(), variant="secondary", key="feed-undo-block") if f.just_blocked else None,
             justify="between", wrap=True),
     )
 
@@ -109,7 +143,7 @@ def feed(state: State) -> Element:
             label("That's everything.", font=SMALL, color="muted", key="feed-end")
         n = len(f.pending)
         pill = button(f"{n} new shout{'s' if n != 1 else ''}", ShowNewShouts(), key="feed-new") if n else None
-        shouts = virtual_list([_shout(s, f.now, state.signed_in) for s in f.shouts], name="Shouts", key=FEED_LIST,
+        shouts = virtual_list([_shout(s, f, _me(state)) for s in f.shouts], name="Shouts", key=FEED_LIST,
                               max_height=FEED_LIST_MAX_HEIGHT, on_scroll=FeedScrolled, busy=f.loading_more)
         # The pill floats over the list's top edge: showing it moves nothing the person is reading.
         over = box(pill, style=Style(align="center", padding=(SPACE[2], 0, 0, 0))) if pill else None

@@ -30,6 +30,10 @@ from openagents_shell.core.social.feed import (
     FEED_LIST,
     FEED_LIST_MAX_HEIGHT,
     FEED_TOPIC,
+    AskBlock,
+    AskReport,
+    CancelAction,
+    ConfirmAction,
     Feed,
     FeedMore,
     FeedScrolled,
@@ -41,6 +45,7 @@ from openagents_shell.core.social.feed import (
     ShoutDraft,
     ShoutHidden,
     ShowNewShouts,
+    UndoBlock,
     enter_feed,
     reduce_feed,
 )
@@ -68,7 +73,7 @@ from openagents_shell.core.social.whispers import (
 )
 
 SocialIntent = FeedZone | FeedMore | ShoutDraft | PostShout | RetryTick | ShoutArrived | ShoutHidden | FeedScrolled \
-    | ShowNewShouts | WhisperDraft | WhisperTo | SendWhisper | WhispersMore | MarkRead | WhisperChanged | CatchUp | Tick
+    | ShowNewShouts | AskReport | AskBlock | ConfirmAction | CancelAction | UndoBlock | WhisperDraft | WhisperTo | SendWhisper | WhispersMore | MarkRead | WhisperChanged | CatchUp | Tick
 
 __all__ = [
     "EARLY_MAX",
@@ -81,7 +86,11 @@ __all__ = [
     "PAGE",
     "TICK_S",
     "WHISPERS",
+    "AskBlock",
+    "AskReport",
+    "CancelAction",
     "CatchUp",
+    "ConfirmAction",
     "ConversationView",
     "Feed",
     "FeedMore",
@@ -100,6 +109,7 @@ __all__ = [
     "SocialIntent",
     "StartTicker",
     "Tick",
+    "UndoBlock",
     "WhisperChanged",
     "WhisperDraft",
     "WhisperTo",

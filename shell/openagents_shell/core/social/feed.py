@@ -8,6 +8,11 @@ so nothing the page holds is replayed and nothing newer is missed; shouts that a
 are kept and merged if newer than it. Away from the top, live shouts wait in ``pending`` behind an
 "N new shouts" pill (what the person reads does not move); at the top, or when the pill is pressed,
 they are shown.
+
+A signed-in reader can report a shout to the moderators and block its author, each after a yes
+(ADR 0703). The people the reader blocked come with the page (``GET /api/social/blocks``): their shouts
+are dropped from the list, from what is held, and from live updates (the public topic carries them
+to everyone; the API list already leaves them out). A block can be undone from its notice.
 """
 
 from __future__ import annotations
@@ -49,6 +54,12 @@ class Feed:
     early_hidden: tuple[tuple[str, bool], ...] = ()  # (shout id, keep) hidden before the first page answered
     #: 429: seconds left of the server's ``Retry-After``; at 0 the post is sent again by itself
     retry_in: int = 0
+    blocked: frozenset[str] = frozenset()  # author ids the reader blocked: never shown
+    #: (action, target, shout id where it was asked): ("report", shout id, …) or ("block", author id, …),
+    #: waiting for a yes
+    confirm: tuple[str, str, str] | None = None
+    reported: frozenset[str] = frozenset()  # shouts the reader reported (each says so)
+    just_blocked: tuple[str, str] | None = None  # (author id, name) blocked a moment ago: the notice offers Undo
 
 
 @dataclass(frozen=True)
@@ -105,9 +116,39 @@ class ShowNewShouts:
     """The "N new shouts" pill: show the held shouts and scroll to the top."""
 
 
+@dataclass(frozen=True)
+class AskReport:
+    """"Report" on a shout: asks "Report this shout to the moderators?" in place."""
+
+    shout_id: str
+
+
+@dataclass(frozen=True)
+class AskBlock:
+    """"Block" on a shout: asks "Block {name}?" in place (under that shout)."""
+
+    author_id: str
+    shout_id: str
+
+
+@dataclass(frozen=True)
+class ConfirmAction:
+    """The yes to the report or block asked about."""
+
+
+@dataclass(frozen=True)
+class CancelAction:
+    """The no: nothing is sent."""
+
+
+@dataclass(frozen=True)
+class UndoBlock:
+    """Undo on the notice of a block just made: unblock, and the feed shows their shouts again."""
+
+
 #: The feed's own intents (``app/pages.py`` routes them and the feed's answers to :func:`reduce_feed`).
 FEED_INTENTS = (FeedZone, FeedMore, ShoutDraft, PostShout, RetryTick, ShoutArrived, ShoutHidden, FeedScrolled,
-                ShowNewShouts)
+                ShowNewShouts, AskReport, AskBlock, ConfirmAction, CancelAction, UndoBlock)
 
 
 @dataclass(frozen=True)
@@ -133,18 +174,95 @@ def _shouts_path(zone: str | None, **cursor: int) -> str:
     return f"/api/shouts?{urlencode(query)}"
 
 
-def enter_feed(feed: Feed, href: str) -> tuple[Feed, list[Any]]:
+def enter_feed(feed: Feed, href: str, signed_in: bool = False) -> tuple[Feed, list[Any]]:
     from urllib.parse import parse_qs, urlsplit
 
     zone = (parse_qs(urlsplit(href).query).get("zone") or [None])[0]
-    fresh = Feed(zone=zone, draft=feed.draft, now=feed.now)
+    # Who the reader blocked is kept across visits (and asked again): a live shout of theirs that comes
+    # before the answer is not shown for a moment.
+    fresh = Feed(zone=zone, draft=feed.draft, now=feed.now, blocked=feed.blocked if signed_in else frozenset())
+    blocks = [Call("feed_blocks", "GET", "/api/social/blocks", "block_list", FEED)] if signed_in else []
     # The live listen waits for the first page: it resumes after the page's watermark (see feed_page).
-    return fresh, [Call("feed_zones", "GET", "/api/shouts/zones", "zones", FEED),
+    return fresh, [Call("feed_zones", "GET", "/api/shouts/zones", "zones", FEED), *blocks,
                    Call("feed_page", "GET", _shouts_path(zone), "shout_page", FEED),
                    StartTicker(TICK_S, FEED), ScrollToTop(FEED_LIST)]
 
 
+def _without_blocked(feed: Feed) -> Feed:
+    if not feed.blocked:
+        return feed
+
+    def keep(shouts: tuple[ShoutView, ...]) -> tuple[ShoutView, ...]:
+        return tuple(s for s in shouts if s.author_id not in feed.blocked)
+    return replace(feed, shouts=keep(feed.shouts), pending=keep(feed.pending), early=keep(feed.early))
+
+
+def _author_name(feed: Feed, author_id: str) -> str:
+    return next((s.author for s in (*feed.shouts, *feed.pending) if s.author_id == author_id), "this person")
+
+
+def _reduce_moderation(feed: Feed, intent: Any, signed_in: bool) -> tuple[Feed, list[Any]] | None:
+    """Report and block: asked, confirmed or cancelled, and their answers; None for anything else."""
+    if isinstance(intent, AskReport | AskBlock):
+        if not signed_in:
+            return feed, [Goto(login_href(FEED))]
+        ask = ("report", intent.shout_id, intent.shout_id) if isinstance(intent, AskReport) \
+            else ("block", intent.author_id, intent.shout_id)
+        return replace(feed, confirm=ask, notice=None, just_blocked=None), []
+    if isinstance(intent, CancelAction):
+        return replace(feed, confirm=None), []
+    if isinstance(intent, ConfirmAction):
+        if feed.confirm is None:
+            return feed, []
+        action, target, _ = feed.confirm
+        feed = replace(feed, confirm=None)
+        if action == "report":
+            return feed, [Call("feed_report", "POST", f"/api/shouts/{quote(target, safe='')}/report", "report", FEED)]
+        return feed, [Call("feed_block", "POST", f"/api/social/blocks/{quote(target, safe='')}", "block", FEED)]
+    if isinstance(intent, UndoBlock):
+        if feed.just_blocked is None:
+            return feed, []
+        return feed, [Call("feed_unblock", "DELETE", f"/api/social/blocks/{quote(feed.just_blocked[0], safe='')}",
+                           "unblocked", FEED)]
+    tag, out = getattr(intent, "tag", ""), getattr(intent, "outcome", None)
+    if tag == "feed_blocks":
+        if outcome_kind(out) != "Ok":
+            return feed, []  # the list shows what the API allows; a later visit asks again
+        return _without_blocked(replace(feed, blocked=frozenset(b.person.id for b in out.data.blocks))), []
+    if tag == "feed_report":
+        if outcome_kind(out) == "Ok":
+            return replace(feed, reported=feed.reported | {out.data.shout_id},
+                           notice="Reported. A moderator will look at it."), []
+        return _refused(feed, out)
+    if tag == "feed_block":
+        if outcome_kind(out) == "Ok":
+            person = out.data.person
+            feed = _without_blocked(replace(feed, blocked=feed.blocked | {person.id}))
+            return replace(feed, just_blocked=(person.id, person.display_name),
+                           notice=f"Blocked {person.display_name}: you will not see their shouts, "
+                                  "and they cannot whisper you."), []
+        return _refused(feed, out)
+    if tag == "feed_unblock":
+        if outcome_kind(out) == "Ok":
+            name = feed.just_blocked[1] if feed.just_blocked else "them"
+            feed = replace(feed, blocked=feed.blocked - {out.data.user_id}, just_blocked=None,
+                           notice=f"Unblocked {name}.")
+            # Their shouts are back in the API's list: read the first page again (the live listen resumes).
+            return feed, [Call("feed_page", "GET", _shouts_path(feed.zone), "shout_page", FEED)]
+        return _refused(feed, out)
+    return None
+
+
+def _refused(feed: Feed, out: Any) -> tuple[Feed, list[Any]]:
+    if outcome_kind(out) == "SignInNeeded":
+        return feed, [Goto(out.href)]
+    return replace(feed, notice=error_message(out)), []
+
+
 def reduce_feed(feed: Feed, intent: Any, signed_in: bool) -> tuple[Feed, list[Any]]:
+    moderated = _reduce_moderation(feed, intent, signed_in)
+    if moderated is not None:
+        return moderated
     if isinstance(intent, Tick):
         return replace(feed, now=intent.now), []
     if isinstance(intent, FeedZone):
@@ -163,7 +281,7 @@ def reduce_feed(feed: Feed, intent: Any, signed_in: bool) -> tuple[Feed, list[An
         cursor = {"after": feed.newest} if feed.newest is not None else {}
         return feed, [Call("feed_catch_up", "GET", _shouts_path(feed.zone, **cursor), "shout_page", FEED)]
     if isinstance(intent, ShoutDraft):
-        return replace(feed, draft=intent.value, draft_error=None, notice=None), []
+        return replace(feed, draft=intent.value, draft_error=None, notice=None, just_blocked=None), []
     if isinstance(intent, RetryTick):
         if feed.retry_in <= 0:
             return feed, []
@@ -186,11 +304,11 @@ def reduce_feed(feed: Feed, intent: Any, signed_in: bool) -> tuple[Feed, list[An
         payload: dict[str, Any] = {"text": feed.draft}
         if feed.zone:
             payload["zone"] = feed.zone
-        return replace(feed, posting=True, draft_error=None, notice=None), [
+        return replace(feed, posting=True, draft_error=None, notice=None, just_blocked=None), [
             Call("feed_post", "POST", "/api/shouts", "shout", FEED, payload)]
     if isinstance(intent, ShoutArrived):
         shout = shout_from_payload(intent.seq, intent.payload)
-        if feed.zone and shout.zone != feed.zone:
+        if (feed.zone and shout.zone != feed.zone) or shout.author_id in feed.blocked:
             return feed, []
         if not feed.loaded:  # the page may not hold it: kept, and merged if newer than the page
             return replace(feed, early=(*feed.early, shout)[-EARLY_MAX:]), []
@@ -233,7 +351,7 @@ def reduce_feed(feed: Feed, intent: Any, signed_in: bool) -> tuple[Feed, list[An
         if outcome_kind(out) != "Ok":
             return replace(feed, loaded=True, loading_more=False, error=error_message(out)), []
         page = out.data
-        shouts = [shout_view(s) for s in page.shouts]
+        shouts = [v for v in (shout_view(s) for s in page.shouts) if v.author_id not in feed.blocked]
         if tag == "feed_catch_up":
             feed = _add_live(feed, shouts)
             if page.has_newer:  # more than a page was missed: start over from the newest
