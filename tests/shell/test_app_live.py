@@ -79,6 +79,22 @@ def test_a_session_ended_elsewhere_goes_to_sign_in_and_forgets_the_person() -> N
     assert Unlisten(NOTES) in effects and ForgetUser("u1") in effects
 
 
+def test_sign_out_closes_the_live_channel_before_the_server_ends_the_session() -> None:
+    """Otherwise the server closing the revoked session's socket makes the channel ask for a new sync
+    token and a refresh before the logout's answer arrives: two 401s in the console, two false
+    auth-failure reports."""
+    from openagents_shell.core.session import SignOut
+
+    state = signed_in_home()
+    state, effects = reduce(state, SignOut())
+    assert not state.signed_in  # entry.py then tells the sync runtime: the user channel wants no topic
+    logout = [e for e in effects if isinstance(e, Call) and e.tag == "logout"]
+    assert logout and effects.index(Unlisten(NOTES)) < effects.index(logout[0])
+    assert ForgetUser("u1") in effects
+    state, effects = reduce(state, Answered("logout", Ok(None)))
+    assert PushState("/login") in effects and not state.signed_in
+
+
 def test_a_new_notification_is_a_toast_and_unread_a_replayed_one_is_neither() -> None:
     state = signed_in_home()
     state, _ = reduce(state, LiveEvent(NOTES, "sec_1", 1, 1, {"kind": "security.sign_in", "title": "New sign-in: Chrome on Linux"}, replay=True))

@@ -287,7 +287,11 @@ def reduce_session(state: Any, intent: Any, login_href: Any) -> tuple[Any, list[
     if isinstance(intent, ToggleUserMenu):
         return replace(state, user_menu=not state.user_menu), []
     if isinstance(intent, SignOut):
-        return replace(state, user_menu=False), [Call("logout", "POST", "/api/auth/logout", "logged_out", None)]  # type: ignore[arg-type]
+        # Signed out here first, then on the server: the live channel closes before the session ends, so
+        # the server closing its socket (the session revoked) does not make it ask for a new sync token and
+        # a refresh, which would both be answered 401. The logout's answer, whatever it is, ends on /login.
+        state, effects = signed_out(state)
+        return state, [*effects, Call("logout", "POST", "/api/auth/logout", "logged_out", None)]  # type: ignore[arg-type]
     if isinstance(intent, DismissToast):
         if intent.text is not None and intent.text != state.notices.toast:
             return state, []
