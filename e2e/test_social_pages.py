@@ -244,13 +244,18 @@ def test_a_reader_reports_a_shout_and_blocks_its_author_whose_live_shouts_then_s
     wait_js(page, "document.querySelector('#oa-app [data-ready]').dataset.sync === 'live'", 60_000)
 
     ada.get_by_role("button", name="Report").click()
-    expect(ada).to_contain_text("Report this shout to the moderators?")
-    ada.get_by_role("button", name="Report").click()  # the yes, in place of the question
+    dialog = page.get_by_role("dialog", name="Report this shout?")
+    expect(dialog.get_by_role("button", name="Report")).to_be_focused()  # focus moved into the question
+    page.keyboard.press("Escape")  # Escape is Cancel: nothing sent
+    expect(dialog).to_have_count(0)
+    expect(ada.get_by_role("button", name="Report")).to_be_focused()  # and focus is back where it was
+    ada.get_by_role("button", name="Report").click()
+    dialog.get_by_role("button", name="Report").click()
     expect(ada.get_by_text("Reported", exact=True)).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Reported. A moderator will look at it.")).to_be_visible()
 
     cy.get_by_role("button", name="Block").click()
-    cy.get_by_role("button", name="Block").click()  # "Block member-…? …" — yes
+    page.get_by_role("dialog", name=re.compile(r"^Block member-")).get_by_role("button", name="Block").click()
     expect(page.get_by_text(re.compile(r"^Blocked member-"))).to_be_visible(timeout=30_000)
     expect(page.get_by_text("cy was here")).to_have_count(0)
     # Live: cy posts, then ada does. ada's shout arriving proves cy's was delivered first, and not shown.

@@ -144,4 +144,4 @@ def view(state: State) -> Element:
     frame = column(*_banners(state), _nav(state), box(style=Style(height=1, background="subtle")), main, gap=0)
     extra = workers.admin_overlays(state.workers) if state.route.name == "admin.runtime" else []
     return layers(frame, *debug.overlays(state), *integrations.overlays(state), *admin.overlays(state),
-                  *session.overlays(state), *extra)
+                  *session.overlays(state), *social.overlays(state), *extra)

@@ -37,6 +37,7 @@ from openagents_shell.ui.components import (
     button,
     card,
     column,
+    dialog,
     empty_state,
     error_state,
     label,
@@ -65,22 +66,33 @@ def rich_text(content: str, *, key: str | None = None) -> Element:
 
 
 def _shout_actions(s: ShoutView, f: Feed, me: str | None) -> Element | None:
-    """Report and Block under someone else's shout (signed in), each asking first, in place."""
+    """Report and Block under someone else's shout (signed in); each asks first (:func:`overlays`)."""
     if not me or s.author_id == me or s.hidden:  # "": signed in, but who is not known yet
         return None
-    if f.confirm is not None and f.confirm[2] == s.id:
-        question = "Report this shout to the moderators?" if f.confirm[0] == "report" else \
-            f"Block {s.author}? You will not see their shouts, and they cannot whisper you."
-        yes = "Report" if f.confirm[0] == "report" else "Block"
-        return box(label(question, font=SMALL),
-                   row(button(yes, ConfirmAction(), variant="danger", key=f"shout-confirm-{s.id}"),
-                       button("Cancel", CancelAction(), variant="secondary", key=f"shout-cancel-{s.id}"), gap=SPACE[2]),
-                   key=f"shout-ask-{s.id}", sem=Semantics("group", name=question),
-                   style=Style(gap=SPACE[1]))
     reported = label("Reported", font=SMALL, color="muted", key=f"shout-reported-{s.id}") if s.id in f.reported \
         else button("Report", AskReport(s.id), variant="ghost", key=f"shout-report-{s.id}")
     return row(reported, button("Block", AskBlock(s.author_id, s.id), variant="ghost", key=f"shout-block-{s.id}"),
                gap=SPACE[2])
+
+
+def overlays(state: State) -> list[Element]:
+    """The report or block question, as the platform's other confirmations: a modal dialog (focus moves
+    in, Escape is Cancel, focus returns to the button that asked)."""
+    f = state.feed
+    if state.route.name != "feed" or f.confirm is None:
+        return []
+    action, _, shout_id = f.confirm
+    if action == "report":
+        title, yes = "Report this shout?", "Report"
+        what = "The moderators will look at it. Its author is not told."
+    else:
+        author = next((s.author for s in f.shouts if s.id == shout_id), "this person")
+        title, yes = f"Block {author}?", "Block"
+        what = "You will not see their shouts, and they cannot whisper you. You can undo this."
+    return [dialog(title, paragraph(what),
+                   row(button(yes, ConfirmAction(), variant="danger", key="feed-confirm"),
+                       button("Cancel", CancelAction(), variant="secondary", key="feed-cancel"), gap=SPACE[2]),
+                   on_dismiss=CancelAction(), key="feed-dialog")]
 
 
 def _shout(s: ShoutView, f: Feed, me: str | None) -> Element:
@@ -102,7 +114,7 @@ def _me(state: State) -> str | None:
     """The reader's id when signed in (their own shouts get no Report/Block); "" while it is loading."""
     if not state.signed_in:
         return None
-    return getattr(state, "user_id", None) or ""
+    return state.user_id or ""
 
 
 def _composer(state: State) -> Element:

@@ -118,14 +118,14 @@ class ShowNewShouts:
 
 @dataclass(frozen=True)
 class AskReport:
-    """"Report" on a shout: asks "Report this shout to the moderators?" in place."""
+    """"Report" on a shout: a dialog asks "Report this shout?" first."""
 
     shout_id: str
 
 
 @dataclass(frozen=True)
 class AskBlock:
-    """"Block" on a shout: asks "Block {name}?" in place (under that shout)."""
+    """"Block" on a shout: a dialog asks "Block {name}?" first (named from that shout)."""
 
     author_id: str
     shout_id: str
