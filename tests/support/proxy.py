@@ -53,6 +53,12 @@ class GatewayProxy:
             def _relay(self) -> None:
                 status = proxy.failing
                 if status is not None:
+                    # Read the request's body first, as a real gateway does: left in the socket, a POST's
+                    # body would be parsed as the next request on this keep-alive connection, and the
+                    # browser would get its answer (a 501 for a GET, seen in the dead-backend e2e).
+                    length = int(self.headers.get("content-length") or 0)
+                    if length:
+                        self.rfile.read(length)
                     body = f"<html><body><h1>{status} {_REASONS.get(status, '')}</h1></body></html>".encode()
                     self.send_response(status)
                     self.send_header("content-type", "text/html")
