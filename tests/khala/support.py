@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import websockets
@@ -41,10 +43,20 @@ class KhalaClient:
 
     @classmethod
     async def connect(cls, server_ws_url: str, *, origin: str | None = None,
-                      subprotocols: Sequence[str] = ("khala.ws.v1",)) -> KhalaClient:
+                      subprotocols: Sequence[str] = ("khala.ws.v1",),
+                      narrow_receive: bool = False) -> KhalaClient:
+        """``narrow_receive``: a reader that buffers almost nothing (a 64 KiB kernel receive buffer, set
+        before connecting so TCP autotuning cannot grow it, and one frame queued in the library). Without
+        it, loopback TCP may buffer tens of MB (``tcp_rmem`` max here is 32 MiB) and a "slow" reader
+        never makes the server wait."""
+        extra: dict[str, Any] = {}
+        if narrow_receive:
+            extra["sock"] = await _narrow_socket(server_ws_url)
+            extra["max_queue"] = 1
         ws = await websockets.connect(
             server_ws_url + "/sync/socket", subprotocols=list(subprotocols) or None,  # type: ignore[arg-type]
             origin=origin, max_size=None, ping_interval=None, open_timeout=10,  # type: ignore[arg-type]
+            **extra,
         )
         return cls(ws)
 
@@ -131,6 +143,16 @@ class KhalaClient:
 
 def seqs(batches: Sequence[d.UpdateBatch], topic: str | None = None) -> list[int]:
     return [u.watermark for b in batches for u in b.updates if topic is None or u.topic == topic]
+
+
+async def _narrow_socket(server_ws_url: str) -> socket.socket:
+    """A connected TCP socket to the server with a small, fixed receive buffer."""
+    url = urlsplit(server_ws_url)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, (url.hostname or "127.0.0.1", url.port or 80))
+    return sock
 
 
 async def fill(db: asyncpg.Connection, topic: str, count: int, size: int, first: int = 1) -> None:

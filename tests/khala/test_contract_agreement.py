@@ -201,7 +201,10 @@ async def test_heartbeats_during_a_stalled_replay_report_the_head(live_server, d
     server = live_server(env={"OPENAGENTS_KHALA_HEARTBEAT_INTERVAL_MS": "100"})
     topic = "run:stall:events"
     await fill(db, topic, 400, 40_000)  # 16 MB: the replay waits on the socket for most of its time
-    client = await KhalaClient.connect(server.ws_url)
+    # A reader that buffers almost nothing: with autotuned loopback buffers (up to 32 MiB here) the
+    # kernel swallowed the whole replay at once, so the server never waited and every heartbeat queued
+    # behind the last batch (it failed in CI when the one heartbeat between two log reads came late).
+    client = await KhalaClient.connect(server.ws_url, narrow_receive=True)
     await client.hello()
     await client.subscribe([topic])
     heartbeats_before_the_end: list[d.Heartbeat] = []

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import asyncio
 import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
 import httpx
 from openagents_server.metrics.multiproc import MULTIPROC_ENV, fresh_metrics_dir
 from openagents_server.serve import granian_command
@@ -59,6 +62,7 @@ class LiveServer:
         if MULTIPROC_ENV not in self.env:
             self.metrics_parent = Path(tempfile.mkdtemp(prefix="oa-metrics-"))
             env[MULTIPROC_ENV] = fresh_metrics_dir(self.metrics_parent)
+        known_nodes = _node_ids(self.database_url) if self.workers > 1 else set()
         self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"oa-granian-{self.port}.log"
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
@@ -70,7 +74,8 @@ class LiveServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"granian exited early:\n{self.log()}")
             try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200 and (
+                        self.workers == 1 or len(_node_ids(self.database_url) - known_nodes) >= self.workers):
                     return self
             except httpx.HTTPError:
                 pass
@@ -96,3 +101,25 @@ class LiveServer:
                 self.kill()
         if self.metrics_parent is not None:
             shutil.rmtree(self.metrics_parent, ignore_errors=True)
+
+
+def _node_ids(database_url: str) -> set[str]:
+    """The Khala node ids that have published stats. Each worker publishes as its start-up ends, so a
+    multi-worker server is ready when that many new ids appear: one worker answering /healthz is not
+    enough (under load the second one took long enough to start that it missed all 200 of a test's
+    connections). Run on a thread: the caller may be inside a running event loop."""
+    found: set[str] = set()
+
+    async def read() -> None:
+        conn = await asyncpg.connect(database_url)
+        try:
+            found.update(r["node_id"] for r in await conn.fetch("SELECT node_id FROM khala_node_stats"))
+        except asyncpg.UndefinedTableError:
+            pass  # a database the server has not migrated yet: no node so far
+        finally:
+            await conn.close()
+
+    thread = threading.Thread(target=lambda: asyncio.run(read()))
+    thread.start()
+    thread.join()
+    return found
