@@ -33,7 +33,7 @@ from tests.conftest import (  # noqa: F401
     make_database,
     template_dsn,
 )
-from tests.support.bundles import REPO, BuiltBundles, build_test_bundles
+from tests.support.bundles import REPO, BuiltBundles, session_bundles
 from tests.support.servers import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -69,7 +69,7 @@ def browser_type_launch_args() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def bundles(tmp_path_factory: pytest.TempPathFactory) -> BuiltBundles:
-    return build_test_bundles(tmp_path_factory.mktemp("e2e-bundles"))
+    return session_bundles(tmp_path_factory.mktemp("e2e-bundles"))
 
 
 @pytest.fixture

@@ -267,3 +267,72 @@ def test_a_reader_reports_a_shout_and_blocks_its_author_whose_live_shouts_then_s
     expect(page.get_by_text(re.compile(r"^Unblocked member-"))).to_be_visible(timeout=30_000)
     expect(page.get_by_text("cy, live")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("cy was here")).to_be_visible()
+
+    # Blocked again, the block is reviewed and lifted later from /account/blocked (reached in-app).
+    cy.get_by_role("button", name="Block").click()
+    page.get_by_role("dialog", name=re.compile(r"^Block member-")).get_by_role("button", name="Block").click()
+    expect(page.get_by_text("cy was here")).to_have_count(0, timeout=30_000)
+    page.get_by_role("link", name="Blocked people").click()
+    listed = page.get_by_role("region", name="People you blocked")
+    expect(listed.get_by_text(re.compile(r"^member-"))).to_have_count(1, timeout=30_000)
+    expect(listed.get_by_text(re.compile(r"^Blocked since \d{4}-\d{2}-\d{2}$"))).to_be_visible()
+    listed.get_by_role("button", name="Unblock").click()
+    expect(page.get_by_text(re.compile(r"^Unblocked member-"))).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("You have not blocked anyone")).to_be_visible()
+    page.go_back()
+    expect(page.get_by_text("cy was here")).to_be_visible(timeout=30_000)  # the feed asks for its blocks again
+
+
+def report_shout(server: LiveServer, email: str, text: str, reason: str) -> None:
+    """``email`` reports the shout whose text is ``text`` through the API (as /feed's Report does)."""
+
+    async def run() -> None:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            person = await api_sign_in(http, server.database_url, email)
+            shouts = (await http.get("/api/shouts")).json()["data"]["shouts"]
+            shout_id = next(s["id"] for s in shouts if s["text"] == text)
+            reported = await http.post(f"/api/shouts/{shout_id}/report", json={"reason": reason},
+                                       headers=person.headers)
+            assert reported.status_code == 201, reported.text
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
+
+
+def test_an_admin_hides_a_reported_shout_from_the_queue_and_it_leaves_an_open_feed_live(
+        browser, live_server: Callable[..., LiveServer], bundles: BuiltBundles, guard: Guard) -> None:
+    guard.allow(GONE)
+    moderator = "mod@example.com"
+    server = live_server(env={"OPENAGENTS_BUNDLES_DIR": str(bundles.root), "OPENAGENTS_ADMIN_EMAILS": moderator})
+    seed_shouts(server, {"cy@example.com": [{"text": "buy cheap pills"}], "ada@example.com": [{"text": "a fine shout"}]})
+    report_shout(server, "bo@example.com", "buy cheap pills", reason="spam")
+    reader_ctx, admin_ctx = browser.new_context(), browser.new_context()
+    guard.attach(reader_ctx)
+    guard.attach(admin_ctx)
+    try:
+        reader, admin = reader_ctx.new_page(), admin_ctx.new_page()
+        reader.goto(server.url + "/feed")  # an anonymous reader with the feed open
+        wait_booted(reader)
+        expect(reader.get_by_text("buy cheap pills")).to_be_visible(timeout=60_000)
+        wait_js(reader, "document.querySelector('#oa-app [data-ready]').dataset.sync === 'live'", 60_000)
+
+        sign_in(admin, server, moderator, "Mod", "/admin/reports")
+        report = admin.get_by_role("article", name=re.compile(r"^Report of a shout by member-"))
+        expect(report).to_contain_text("buy cheap pills", timeout=60_000)
+        expect(report).to_contain_text("Reason: spam")
+        expect(admin.get_by_role("tab", name="Open (1)")).to_be_visible()
+        report.get_by_role("button", name="Hide shout").click()
+        dialog = admin.get_by_role("dialog", name=re.compile(r"^Hide this shout by member-"))
+        dialog.get_by_label("Note (optional)").fill("pills spam")
+        dialog.get_by_role("button", name="Hide shout").click()
+        expect(admin.get_by_text(re.compile(r"^Hid the shout by member-"))).to_be_visible(timeout=30_000)
+        expect(admin.get_by_text("Nothing to review")).to_be_visible()
+
+        expect(reader.get_by_text("buy cheap pills")).to_have_count(0, timeout=LIVE_MS)  # gone with no reload
+        expect(reader.get_by_text("a fine shout")).to_be_visible()
+
+        admin.get_by_role("tab", name="Resolved").click()
+        expect(admin.get_by_text("Shout hidden: pills spam")).to_be_visible(timeout=30_000)
+    finally:
+        reader_ctx.close()
+        admin_ctx.close()

@@ -23,12 +23,17 @@ finish() {
   return "$code"
 }
 
+# Short paths under /tmp (socket paths have a length limit), one folder per checkout.
+temp="${TMPDIR:-/tmp}/oa-pytest-$(pwd | cksum | cut -d' ' -f1)"
+mkdir -p "$temp"
+# The test bundles are built once per run and shared by every pytest process (tests/support/bundles.py);
+# a new folder each run, so they are always built from the sources under test.
+export OPENAGENTS_TEST_SHARED_BUNDLES="$temp/bundles"
+rm -rf "$OPENAGENTS_TEST_SHARED_BUNDLES"
+
 if [ $# -eq 0 ] && [ "${PYTEST_SPLIT:-1}" != "0" ]; then
   mkdir -p var
   e2e_log=var/e2e-run.log
-  # Short paths under /tmp (socket paths have a length limit), one folder per checkout.
-  temp="${TMPDIR:-/tmp}/oa-pytest-$(pwd | cksum | cut -d' ' -f1)"
-  mkdir -p "$temp"
   started=$(date +%s)
   .venv/bin/python -m pytest e2e -p no:cacheprovider --basetemp="$temp/e2e" --durations=15 \
     >"$e2e_log" 2>&1 &

@@ -102,6 +102,26 @@ def test_sending_without_a_running_worker_says_so_and_sends_nothing() -> None:
     assert calls(effects) == [] and "No worker is running" in state.chat.notice
 
 
+def test_the_home_page_without_a_running_worker_looks_again_until_one_starts_then_stops_looking() -> None:
+    state, _ = signed_in("/")
+    state, effects = reduce(state, Answered("chat_workers", Ok(NS(workers=[replace_ns(WORKER, status="stopped")]))))
+    assert Later(2.0, ChatPoll("workers"), "/") in effects
+    state, effects = reduce(state, ChatPoll("workers"))
+    assert calls(effects) == [("chat_workers", "GET", "/api/runtime/codex/workers")]
+    state, effects = reduce(state, Answered("chat_workers", Ok(NS(workers=[WORKER]))))  # started in a terminal
+    assert not any(isinstance(e, Later) for e in effects)
+    assert f"starts a new thread on worker {WORKER.worker_id}" in " ".join(texts_of(state))
+    _, effects = reduce(state, ChatPoll("workers"))  # a timer already set when it started: nothing more
+    assert calls(effects) == []
+
+
+def texts_of(state: object) -> list[str]:
+    h = Harness()
+    h.surface.show(shell.view(state), shell.root_attrs(state))
+    h.frame()
+    return [h.dom.root.all_text()]
+
+
 def replace_ns(ns: NS, **changes: object) -> NS:
     return NS(**{**vars(ns), **changes})
 

@@ -31,6 +31,7 @@ from openagents_shell.core.social import (
     ShoutArrived,
     ShoutDraft,
     Tick,
+    Unblock,
     UndoBlock,
     WhisperChanged,
     WhisperDraft,
@@ -396,6 +397,45 @@ def test_report_and_block_ask_first_then_send_and_the_blocked_persons_shouts_go_
     state, effects = reduce(state, Answered("feed_unblock", Ok(NS(user_id="usr_c", was_blocked=True))))
     assert "usr_c" not in state.feed.blocked and state.feed.notice == "Unblocked Cy."
     assert calls(effects) == [("feed_page", "GET", "/api/shouts?limit=30")]  # their shouts come back
+
+
+def _blocked_page(rows: list[tuple[str, str]]):
+    state, effects = boot(initial_state("b1", "/account/blocked", signed_in=True), "/account/blocked")
+    assert ("blocked_load", "GET", "/api/social/blocks") in calls(effects)
+    assert "Loading…" in texts(shell.view(state))
+    blocks = [NS(person=NS(id=uid, display_name=name), created_at="2026-12-01T10:00:00+00:00") for uid, name in rows]
+    state, _ = reduce(state, Answered("blocked_load", Ok(NS(blocks=blocks))))
+    return state
+
+
+def test_the_blocked_people_page_lists_them_and_unblocks_one_once_the_api_agrees() -> None:
+    state = _blocked_page([("usr_c", "Cy"), ("usr_d", "Di")])
+    shown = texts(shell.view(state))
+    assert "Cy" in shown and "Di" in shown and "Blocked since 2026-12-01" in shown and shown.count("Unblock") == 2
+    state, effects = reduce(state, Unblock("usr_c"))
+    assert calls(effects) == [("blocked_unblock", "DELETE", "/api/social/blocks/usr_c")]
+    assert "Unblocking…" in texts(shell.view(state))
+    _, again = reduce(state, Unblock("usr_c"))
+    assert calls(again) == []  # a second press while it is on its way sends nothing
+    assert [r.user_id for r in state.blocked.rows] == ["usr_c", "usr_d"]  # still listed until the API answers
+    state, _ = reduce(state, Answered("blocked_unblock", Ok(NS(user_id="usr_c", was_blocked=True))))
+    assert [r.user_id for r in state.blocked.rows] == ["usr_d"]
+    assert state.blocked.notice.startswith("Unblocked Cy")
+    state, _ = reduce(state, Unblock("usr_d"))
+    state, _ = reduce(state, Answered("blocked_unblock", Ok(NS(user_id="usr_d", was_blocked=True))))
+    assert "You have not blocked anyone" in texts(shell.view(state))
+
+
+def test_the_blocked_people_page_keeps_the_row_when_unblocking_fails_and_says_why() -> None:
+    state = _blocked_page([("usr_c", "Cy")])
+    state, _ = reduce(state, Unblock("usr_c"))
+    state, _ = reduce(state, Answered("blocked_unblock", FieldErrors("Something is off.", {})))
+    assert [r.user_id for r in state.blocked.rows] == ["usr_c"] and not state.blocked.pending
+    assert "Something is off." in texts(shell.view(state)) and "Unblock" in texts(shell.view(state))
+    _, effects = reduce(state, Answered("blocked_load", SignInNeeded("/account/blocked")))
+    assert PushState("/login?next=/account/blocked") in effects
+    _, effects = boot(initial_state("b1", "/account/blocked", signed_in=False), "/account/blocked")
+    assert calls(effects) == [] and PushState("/login?next=/account/blocked") in effects
 
 
 def test_report_and_block_signed_out_go_to_sign_in_and_a_refusal_is_shown() -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
-import asyncio
 import signal
 import socket
 import subprocess

@@ -5,13 +5,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEMPLATE_DB, _recreate, _with_database, run_sync
-from tests.support.bundles import BuiltBundles, build_test_bundles
+from tests.support.bundles import BuiltBundles, session_bundles
 from tests.support.servers import LiveServer
 
 
 @pytest.fixture(scope="session")
 def bundles(tmp_path_factory: pytest.TempPathFactory) -> BuiltBundles:
-    return build_test_bundles(tmp_path_factory.mktemp("bundles"))
+    return session_bundles(tmp_path_factory.mktemp("bundles"))
 
 
 @pytest.fixture

@@ -86,6 +86,26 @@ class Report(msgspec.Struct):
     shout_id: str
 
 
+class ReportedShout(msgspec.Struct):
+    """A report in the administrators' review queue (``/api/admin/social/reports``)."""
+
+    id: str
+    n: int
+    shout: Shout
+    reporter: Person
+    reason: str | None
+    created_at: str
+    reports_on_shout: int
+    resolution: str | None
+    resolution_note: str | None = None
+
+
+class ReportQueue(msgspec.Struct):
+    reports: list[ReportedShout]
+    next_before: int | None
+    open_count: int
+
+
 class Integration(msgspec.Struct):
     provider: str
     connected: bool
@@ -148,4 +168,5 @@ RESPONSES: dict[str, type] = {
     "conversations": ConversationList, "integrations": IntegrationsOverview, "integration": Integration,
     "disconnected": Disconnected, "test_email": TestEmailSent, "google_authorize": GoogleAuthorization,
     "me": Me, "block_list": BlockList, "block": Block, "unblocked": Unblocked, "report": Report,
+    "report_queue": ReportQueue, "reported_shout": ReportedShout,
 }

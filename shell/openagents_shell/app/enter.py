@@ -60,6 +60,9 @@ def entered(state: State, href: str) -> tuple[State, list[Effect]]:
     if state.route.name == "account" and whispers_route(state):
         whispers, effects = social.enter_whispers(state.whispers, state.path, state.route.params.get("rest", ""))
         return replace(state, whispers=replace(whispers, unread=state.whispers.unread)), with_me(state, effects)
+    if state.route.name == "account" and state.route.params.get("rest") == "blocked":
+        blocked, effects = social.enter_blocked(state.path)
+        return replace(state, blocked=blocked), effects
     if state.route.name == "settings.integrations":
         page, effects = integrations_core.enter(state.integrations, href)
         return replace(state, integrations=page), with_me(state, effects)
@@ -89,6 +92,9 @@ def _entered_runtime(state: State) -> tuple[State, list[Effect]]:
     if state.route.name == "admin":
         if not state.signed_in:
             return follow(state, [Goto(login_href(state.path))])
+        if state.route.params.get("rest") == "reports":
+            reports, effects = social.enter_reports()
+            return replace(state, reports=reports), effects
         admin, effects = admin_entered()
         return replace(state, admin=admin), effects
     return state, []

@@ -1,4 +1,4 @@
-"""The feed, whispers and integrations pages' intents and answers (``core/social/``,
+"""The feed, whispers, blocked-people, report-queue and integrations pages' intents and answers (``core/social/``,
 ``core/integrations.py``), routed to their sub-reducers."""
 
 from __future__ import annotations
@@ -45,6 +45,14 @@ def reduce_pages(state: State, intent: Intent) -> tuple[State, list[Effect]] | N
                                                          | social.WhisperChanged):
         whispers, effects = social.reduce_whispers(state.whispers, intent, state.path)
         state, out = follow(replace(state, whispers=whispers), effects)
+        return state, [*out, Render()]
+    if tag.startswith("reports_") or isinstance(intent, social.REPORTS_INTENTS):
+        reports, effects = social.reduce_reports(state.reports, intent, state.path)
+        state, out = follow(replace(state, reports=reports), effects)
+        return state, [*out, Render()]
+    if tag.startswith("blocked_") or isinstance(intent, social.Unblock):
+        blocked, effects = social.reduce_blocked(state.blocked, intent, state.path)
+        state, out = follow(replace(state, blocked=blocked), effects)
         return state, [*out, Render()]
     if tag.startswith("integrations_") or isinstance(intent, integrations_core.IntegrationsIntent):
         page, effects = integrations_core.reduce_integrations(state.integrations, intent)

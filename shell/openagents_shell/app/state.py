@@ -51,6 +51,8 @@ class State:
     l402: L402Page = field(default_factory=L402Page)
     feed: social.Feed = field(default_factory=social.Feed)
     whispers: social.Whispers = field(default_factory=social.Whispers)
+    blocked: social.Blocked = field(default_factory=social.Blocked)  # /account/blocked
+    reports: social.ReportQueueView = field(default_factory=social.ReportQueueView)  # /admin/reports
     integrations: integrations_core.Integrations = field(default_factory=integrations_core.Integrations)
     #: the signed-in person's id, once ``/api/me`` answered (their notifications topic is live app-wide)
     user_id: str | None = None

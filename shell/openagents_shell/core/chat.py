@@ -33,6 +33,9 @@ ACCESS_REQUIRED = "codex_access_required"
 FALLBACK_S = 10.0
 #: Waiting for a worker's answer to thread/start (its request outcome), this often.
 OUTCOME_POLL_S = 0.1
+#: While the home page has no running worker to start a thread on, it re-reads the person's workers this
+#: often (as /workers does), so a worker started in a terminal shows up without a reload.
+WORKERS_POLL_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,8 @@ class ChatStop:
 
 @dataclass(frozen=True)
 class ChatPoll:
-    """A :class:`Later` timer fired: ``what`` is ``thread`` (re-read the snapshot) or ``start``."""
+    """A :class:`Later` timer fired: ``what`` is ``thread`` (re-read the snapshot), ``start``, ``access``
+    or ``workers`` (the home page, still without a running worker, reads the list again)."""
 
     what: str
 
@@ -250,7 +254,7 @@ def enter_home(chat: Chat, path: str, signed_in: bool, user: str = "") -> tuple[
     if not signed_in:
         return chat, []
     return chat, [Call("chat_threads", "GET", f"{THREADS}?limit=50", "threads", path),
-                  Call("chat_workers", "GET", WORKERS, "workers", path), _access_call(path), *_load_draft(chat, path)]
+                  _workers_call(path), _access_call(path), *_load_draft(chat, path)]
 
 
 def enter_thread(chat: Chat, path: str, thread_id: str, signed_in: bool, user: str = "") -> tuple[Chat, list[Any]]:
@@ -260,6 +264,10 @@ def enter_thread(chat: Chat, path: str, thread_id: str, signed_in: bool, user: s
         return chat, []
     return chat, [_load(path, thread_id), Call("chat_threads", "GET", f"{THREADS}?limit=50", "threads", path),
                   _access_call(path), *_load_draft(chat, path)]
+
+
+def _workers_call(path: str) -> Call:
+    return Call("chat_workers", "GET", WORKERS, "workers", path)
 
 
 def _access_call(path: str) -> Call:
@@ -315,6 +323,8 @@ def reduce_chat(chat: Chat, intent: Any, path: str, *, online: bool = True) -> t
     if isinstance(intent, ChatPoll):
         if intent.what == "thread" and chat.thread_id and chat.active_run and not chat.live:
             return chat, [_load(path, chat.thread_id)]
+        if intent.what == "workers" and chat.thread_id is None and not chat.signed_out and running_worker(chat) is None:
+            return chat, [_workers_call(path)]
         if intent.what == "access" and chat.access is not None and not chat.access.allowed and not chat.signed_out:
             return chat, [_access_call(path)]
         if intent.what == "start" and chat.starting:
@@ -403,8 +413,10 @@ def _answered(chat: Chat, answer: Answered, path: str) -> tuple[Chat, list[Any]]
     if tag == "chat_workers":
         if not ok:
             return replace(chat, workers=(), notice=problem_text(out)), []
-        return replace(chat, workers=tuple(WorkerRow(w.worker_id, w.status, w.adapter, w.heartbeat_state)
-                                           for w in out.data.workers)), []
+        chat = replace(chat, workers=tuple(WorkerRow(w.worker_id, w.status, w.adapter, w.heartbeat_state)
+                                           for w in out.data.workers))
+        waiting = chat.thread_id is None and running_worker(chat) is None
+        return chat, ([Later(WORKERS_POLL_S, ChatPoll("workers"), path)] if waiting else [])
     if tag == "chat_thread":
         if not ok:
             return replace(chat, loaded=True, notice=problem_text(out)), []

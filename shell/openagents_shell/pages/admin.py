@@ -1,4 +1,5 @@
-"""The admin console page (``/admin``): status, maintenance mode with confirmation, the audit trail."""
+"""The admin console page (``/admin``): status, maintenance mode with confirmation, the audit trail, and
+a link to the shout report queue (``/admin/reports``, drawn by ``pages/social.py``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from openagents_shell.ui.components import (
     column,
     dialog,
     error_state,
+    link,
     paragraph,
     row,
     table,
@@ -77,7 +79,8 @@ def view(state: State) -> Element:
         return error_state("Administrators only", a.forbidden)
     if not a.loaded or a.status is None:
         return paragraph(a.notice or "Loading…", color="muted", key="admin-loading")
-    return column(_status(state), _maintenance(state), _audit(state))
+    return column(row(link("Shout reports to review", "/admin/reports", key="admin-reports-link")),
+                  _status(state), _maintenance(state), _audit(state))
 
 
 def overlays(state: State) -> list[Element]:

@@ -48,6 +48,7 @@ def user_menu(state: State) -> Element | None:
         return link("Sign in", "/login", key="oa-signin") if state.route.name != "login" else None
     who = state.me.name or state.me.email or "Account"
     return menu(who, [("Sessions", Navigate("/account/sessions")), ("Tokens", Navigate("/account/tokens")),
+                      ("Blocked people", Navigate("/account/blocked")),
                       ("Sign out", SignOut())], open_=state.user_menu, on_toggle=ToggleUserMenu(), key="oa-user")
 
 

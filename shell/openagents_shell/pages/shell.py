@@ -116,6 +116,8 @@ def _body(state: State) -> Element | None:
         return l402.view(state)
     if state.route.name == "feed":
         return social.feed(state)
+    if state.route.name == "account" and state.route.params.get("rest") == "blocked":
+        return social.blocked(state)
     if state.route.name == "account" and state.route.params.get("rest", "").split("/")[0] == "whispers":
         return social.whispers(state)
     if state.route.name == "settings.integrations":
@@ -130,6 +132,8 @@ def _body(state: State) -> Element | None:
         return workers.view(state.workers, state.path)
     if state.route.name == "admin.runtime":
         return workers.admin_view(state.workers, state.path)
+    if state.route.name == "admin" and state.route.params.get("rest") == "reports":
+        return social.reports(state)
     if state.route.name == "admin":
         return admin.view(state)
     return None
@@ -144,4 +148,4 @@ def view(state: State) -> Element:
     frame = column(*_banners(state), _nav(state), box(style=Style(height=1, background="subtle")), main, gap=0)
     extra = workers.admin_overlays(state.workers) if state.route.name == "admin.runtime" else []
     return layers(frame, *debug.overlays(state), *integrations.overlays(state), *admin.overlays(state),
-                  *session.overlays(state), *social.overlays(state), *extra)
+                  *session.overlays(state), *social.overlays(state), *social.report_overlays(state), *extra)

@@ -1,9 +1,11 @@
-"""``/feed`` and the whispers pages (``/account/whispers``, ``/account/whispers/{person}``), drawn
-with the toolkit. Shout and whisper text is shown as text (never HTML); http(s) URLs are real links."""
+"""``/feed``, the whispers pages (``/account/whispers``, ``/account/whispers/{person}``), the people
+I blocked (``/account/blocked``) and the administrators' report queue (``/admin/reports``), drawn with
+the toolkit. Shout and whisper text is shown as text (never HTML); http(s) URLs are real links."""
 
 from __future__ import annotations
 
 from openagents_shell.app.state import State
+from openagents_shell.core.social.blocked import BLOCKED, Unblock
 from openagents_shell.core.social.feed import (
     FEED_LIST,
     FEED_LIST_MAX_HEIGHT,
@@ -19,6 +21,16 @@ from openagents_shell.core.social.feed import (
     ShoutDraft,
     ShowNewShouts,
     UndoBlock,
+)
+from openagents_shell.core.social.reports import (
+    AskHide,
+    CancelHide,
+    ConfirmHide,
+    DismissReport,
+    HideNote,
+    ReportRow,
+    ReportsMore,
+    ReportsShow,
 )
 from openagents_shell.core.social.shouts import ShoutView
 from openagents_shell.core.social.text import MAX_TEXT, relative, remaining, text_parts
@@ -133,6 +145,7 @@ def _composer(state: State) -> Element:
                   key="feed-retry") if f.retry_in else None,
             label(f.notice, font=SMALL, color="muted", key="feed-notice") if f.notice else None,
             button("Undo", UndoBlock(), variant="secondary", key="feed-undo-block") if f.just_blocked else None,
+            link("Blocked people", BLOCKED, font=SMALL, key="feed-blocked-link") if f.just_blocked else None,
             justify="between", wrap=True),
     )
 
@@ -163,6 +176,97 @@ def feed(state: State) -> Element:
     if len(zones) == 1:
         return column(_composer(state), body, gap=SPACE[4])
     return column(_composer(state), tabs(zones, selected, body, name="Zones", key="feed-zones"), gap=SPACE[4])
+
+
+# ---- the people I blocked -----------------------------------------------------------------------
+def blocked(state: State) -> Element:
+    b = state.blocked
+    notice = paragraph(b.notice, key="blocked-notice") if b.notice else None
+    if not b.loaded:
+        return paragraph("Loading…", color="muted", key="blocked-loading")
+    if b.error:
+        return error_state("Your blocked people could not be loaded", b.error)
+    if not b.rows:
+        return column(notice, empty_state("You have not blocked anyone",
+                                          "Block someone from their shout on the feed; they are listed here.",
+                                          link("Go to the feed", "/feed")), gap=SPACE[3])
+    rows = [row(column(label(r.name, key=f"blocked-name-{i}"),
+                       label(f"Blocked since {r.since}", font=SMALL, color="muted"), gap=SPACE[1]),
+                button("Unblocking…" if r.user_id in b.pending else "Unblock", Unblock(r.user_id), variant="secondary",
+                       disabled=r.user_id in b.pending, key=f"blocked-unblock-{i}"),
+                justify="between", align="center")
+            for i, r in enumerate(b.rows)]
+    return column(paragraph("You do not see their shouts, and they cannot whisper you.", color="muted"),
+                  card(*rows, title="People you blocked"), notice, gap=SPACE[3])
+
+
+# ---- the administrators' report queue -------------------------------------------------------------
+_RESOLUTIONS = {"dismissed": "Dismissed", "actioned": "Shout hidden"}
+
+
+def _report(r: ReportRow, busy: str | None) -> Element:
+    others = r.reports_on_shout - 1
+    who = f"Reported by {r.reporter} on {r.day}" + (f" · {others} more report{'s' if others != 1 else ''}"
+                                                      if others > 0 else "")
+    if r.resolution is None:
+        working = busy == r.id
+        actions: Element | None = row(
+            button("Working…" if working else "Dismiss", DismissReport(r.id), variant="secondary",
+                   disabled=busy is not None, key=f"report-dismiss-{r.id}"),
+            button("Hide shout", AskHide(r.id), variant="danger", disabled=busy is not None,
+                   key=f"report-hide-{r.id}"), gap=SPACE[2])
+    else:
+        done = _RESOLUTIONS.get(r.resolution, r.resolution) + (f": {r.note}" if r.note else "")
+        actions = label(done, font=SMALL, color="muted", key=f"report-resolution-{r.id}")
+    return box(
+        row(label(r.author, font=SMALL), label(who, font=SMALL, color="muted"), wrap=True),
+        rich_text(r.text),
+        label(f"Reason: {r.reason}", font=SMALL) if r.reason else None,
+        actions,
+        key=f"report-{r.id}", sem=Semantics("article", name=f"Report of a shout by {r.author}"),
+        style=Style(gap=SPACE[1], padding=(SPACE[3], 0, SPACE[3], 0)),
+    )
+
+
+def reports(state: State) -> Element:
+    q = state.reports
+    if q.forbidden:
+        return error_state("Administrators only", q.forbidden)
+    items = [(f"Open ({q.open_count})", ReportsShow("open")), ("Resolved", ReportsShow("resolved")),
+             ("All", ReportsShow("all"))]
+    selected = {"open": 0, "resolved": 1, "all": 2}[q.state]
+    if not q.loaded:
+        body: Element = paragraph("Loading…", color="muted", key="reports-loading")
+    elif q.error:
+        body = error_state("The reports could not be loaded", q.error)
+    elif not q.rows:
+        body = empty_state("Nothing to review" if q.state == "open" else "No reports here",
+                           "Reports people make from the feed show here.")
+    else:
+        more = button("Loading…" if q.loading_more else "Load more", ReportsMore(), variant="secondary",
+                      disabled=q.loading_more, key="reports-more") if q.next_before is not None else None
+        body = column(*(_report(r, q.busy) for r in q.rows), more, gap=SPACE[1])
+    return column(row(link("Admin console", "/admin", font=SMALL), label("Shout reports", font=SMALL, color="muted")),
+                  paragraph(q.notice, key="reports-notice") if q.notice else None,
+                  tabs(items, selected, body, name="Reports", key="reports-tabs"), gap=SPACE[3])
+
+
+def report_overlays(state: State) -> list[Element]:
+    """"Hide shout" asks first: it takes the shout off every reader's feed."""
+    q = state.reports
+    if state.route.name != "admin" or q.confirm_hide is None:
+        return []
+    r = next((x for x in q.rows if x.id == q.confirm_hide), None)
+    author = r.author if r else "this person"
+    return [dialog(f"Hide this shout by {author}?",
+                   paragraph("It leaves every reader's feed at once; only its author still sees it, marked hidden. "
+                             "Other open reports of it are resolved too."),
+                   text_field("Note (optional)", q.note, HideNote, key="report-note", invalid=q.note_error is not None,
+                              error=q.note_error, placeholder="For the record: why it was hidden"),
+                   row(button("Cancel", CancelHide(), variant="secondary", key="report-hide-cancel"),
+                       button("Working…" if q.busy else "Hide shout", ConfirmHide(), variant="danger",
+                              disabled=q.busy is not None, key="report-hide-ok"), justify="end"),
+                   on_dismiss=CancelHide(), key="report-hide-dialog")]
 
 
 # ---- whispers -----------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ the keyset cursor.
 |---|---|
 | ``feed.py`` | ``/feed``: its state, intents, requests and reducer (ADR 0702) |
 | ``shouts.py`` | a shout as the feed shows it, from a record or a live payload; merging lists of them |
+| ``blocked.py`` | ``/account/blocked``: the people I blocked, and unblocking them |
+| ``reports.py`` | ``/admin/reports``: the administrators' queue of shout reports, dismiss or hide |
 | ``whispers.py`` | the whispers pages: state, intents, requests, reducer; the nav's unread count |
 | ``shared.py`` | the page size, the relative-time ticker, ``CatchUp`` |
 | ``text.py`` | the 500-character limit, relative times, links in text |
@@ -23,6 +25,14 @@ The names other modules import are re-exported here, with :data:`SocialIntent`.
 from __future__ import annotations
 
 from openagents_shell.core.social import live as _live_handlers  # noqa: F401  (registers the live handlers)
+from openagents_shell.core.social.blocked import (
+    BLOCKED,
+    Blocked,
+    BlockedPerson,
+    Unblock,
+    enter_blocked,
+    reduce_blocked,
+)
 from openagents_shell.core.social.feed import (
     EARLY_MAX,
     FEED,
@@ -50,6 +60,13 @@ from openagents_shell.core.social.feed import (
     reduce_feed,
 )
 from openagents_shell.core.social.live import user_topic
+from openagents_shell.core.social.reports import (
+    REPORTS,
+    REPORTS_INTENTS,
+    ReportQueueView,
+    enter_reports,
+    reduce_reports,
+)
 from openagents_shell.core.social.shared import PAGE, TICK_S, CatchUp, StartTicker, Tick
 from openagents_shell.core.social.shouts import ShoutView, shout_from_payload, shout_view
 from openagents_shell.core.social.text import MAX_TEXT, relative, remaining, text_parts
@@ -73,9 +90,10 @@ from openagents_shell.core.social.whispers import (
 )
 
 SocialIntent = FeedZone | FeedMore | ShoutDraft | PostShout | RetryTick | ShoutArrived | ShoutHidden | FeedScrolled \
-    | ShowNewShouts | AskReport | AskBlock | ConfirmAction | CancelAction | UndoBlock | WhisperDraft | WhisperTo | SendWhisper | WhispersMore | MarkRead | WhisperChanged | CatchUp | Tick
+    | ShowNewShouts | AskReport | AskBlock | ConfirmAction | CancelAction | UndoBlock | WhisperDraft | WhisperTo | SendWhisper | WhispersMore | MarkRead | WhisperChanged | CatchUp | Tick | Unblock
 
 __all__ = [
+    "BLOCKED",
     "EARLY_MAX",
     "FEED",
     "FEED_INTENTS",
@@ -84,10 +102,14 @@ __all__ = [
     "FEED_TOPIC",
     "MAX_TEXT",
     "PAGE",
+    "REPORTS",
+    "REPORTS_INTENTS",
     "TICK_S",
     "WHISPERS",
     "AskBlock",
     "AskReport",
+    "Blocked",
+    "BlockedPerson",
     "CancelAction",
     "CatchUp",
     "ConfirmAction",
@@ -98,6 +120,7 @@ __all__ = [
     "FeedZone",
     "MarkRead",
     "PostShout",
+    "ReportQueueView",
     "RetryTick",
     "ScrollToTop",
     "SendWhisper",
@@ -109,6 +132,7 @@ __all__ = [
     "SocialIntent",
     "StartTicker",
     "Tick",
+    "Unblock",
     "UndoBlock",
     "WhisperChanged",
     "WhisperDraft",
@@ -116,9 +140,13 @@ __all__ = [
     "WhisperView",
     "Whispers",
     "WhispersMore",
+    "enter_blocked",
     "enter_feed",
+    "enter_reports",
     "enter_whispers",
+    "reduce_blocked",
     "reduce_feed",
+    "reduce_reports",
     "reduce_whispers",
     "relative",
     "remaining",
