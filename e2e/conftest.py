@@ -178,6 +178,31 @@ def persistent(playwright: Playwright, guard: Guard, tmp_path: Path) -> Callable
             pass
 
 
+#: The demo worker the chat e2e tests start (``openagents worker run --adapter demo``).
+DEMO_WORKER_ID = "ada-demo"
+
+
+@pytest.fixture
+def start_worker(server: LiveServer) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Start the demo worker (``start(token, delay="0.2")``: seconds between its streamed words) as the
+    token's owner, against ``server``; every one started is stopped at the end."""
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(token: str, delay: str = "0.2") -> subprocess.Popen[bytes]:
+        env = {**os.environ, "OPENAGENTS_TOKEN": token, "OPENAGENTS_URL": server.url}
+        proc = subprocess.Popen([sys.executable, "-m", "openagents_server.cli", "worker", "run", "--adapter", "demo",
+                                 "--worker-id", DEMO_WORKER_ID, "--heartbeat", "5", "--demo-delay", delay], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(15)
+
+
 def wait_js(page: Page, expression: str, timeout_ms: int = BOOT_TIMEOUT_MS) -> Any:
     """Poll ``expression`` with evaluate (wait_for_function evaluates strings, which our CSP forbids)."""
     deadline = time.monotonic() + timeout_ms / 1000

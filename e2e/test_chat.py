@@ -10,28 +10,24 @@ works. ``/workers`` shows the worker.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import Guard, wait_booted, wait_js
+from e2e.conftest import DEMO_WORKER_ID, Guard, wait_booted, wait_js
 from tests.identity.conftest import pending_code
 from tests.support.servers import LiveServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
 EMAIL = "ada@example.com"
-WORKER_ID = "ada-demo"
-#: Seconds between the demo's words: a reply of ~30 words streams for a few seconds.
-DELAY = "0.2"
+WORKER_ID = DEMO_WORKER_ID
 
 
 def reply(text: str, turn: int) -> str:
@@ -60,23 +56,6 @@ async def api_token(server: LiveServer, email: str) -> str:
         return pat.json()["data"]["token"]
 
 
-@pytest.fixture
-def start_worker(server: LiveServer) -> Iterator[Callable[[str], subprocess.Popen[bytes]]]:
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def start(token: str) -> subprocess.Popen[bytes]:
-        env = {**os.environ, "OPENAGENTS_TOKEN": token, "OPENAGENTS_URL": server.url}
-        proc = subprocess.Popen([sys.executable, "-m", "openagents_server.cli", "worker", "run", "--adapter", "demo",
-                                 "--worker-id", WORKER_ID, "--heartbeat", "5", "--demo-delay", DELAY], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.append(proc)
-        return proc
-
-    yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(15)
 
 
 def sign_in(page: Page, server: LiveServer, next_path: str = "/") -> None:

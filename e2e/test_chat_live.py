@@ -13,12 +13,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -26,14 +24,14 @@ from openagents_server.domains.identity.dev_login import signed_query
 from openagents_server.settings import Settings
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import BuiltBundles, Guard, wait_booted, wait_js
+from e2e.conftest import DEMO_WORKER_ID, BuiltBundles, Guard, wait_booted, wait_js
 from e2e.test_chat import api_token, assistant_text, run, wait_for, words
 from tests.support.servers import LiveServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
 ADA, BEN, ADMIN = "ada@example.com", "ben@example.com", "root@example.com"
-WORKER_ID = "ada-demo"
+WORKER_ID = DEMO_WORKER_ID
 TRANSCRIPT = "#chat-transcript"
 
 
@@ -43,23 +41,6 @@ def server(live_server: Callable[..., LiveServer], bundles: BuiltBundles) -> Liv
                             "OPENAGENTS_ADMIN_EMAILS": ADMIN})
 
 
-@pytest.fixture
-def start_worker(server: LiveServer) -> Iterator[Callable[[str, str], subprocess.Popen[bytes]]]:
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def start(token: str, delay: str = "0.1") -> subprocess.Popen[bytes]:
-        env = {**os.environ, "OPENAGENTS_TOKEN": token, "OPENAGENTS_URL": server.url}
-        proc = subprocess.Popen([sys.executable, "-m", "openagents_server.cli", "worker", "run", "--adapter", "demo",
-                                 "--worker-id", WORKER_ID, "--heartbeat", "5", "--demo-delay", delay], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.append(proc)
-        return proc
-
-    yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(15)
 
 
 def sign_in_as(page: Page, server: LiveServer, email: str, redirect: str) -> None:

@@ -438,6 +438,22 @@ def test_the_blocked_people_page_keeps_the_row_when_unblocking_fails_and_says_wh
     assert calls(effects) == [] and PushState("/login?next=/account/blocked") in effects
 
 
+def test_someone_unblocked_since_the_last_visit_comes_back_even_when_the_page_answers_before_the_blocks() -> None:
+    state = _signed_in_feed_as("usr_b", blocks=["usr_c"])
+    state, _ = reduce(state, Answered("feed_page", Ok(mixed_page())))
+    state, _ = reduce(state, Navigate("/account/blocked"))  # unblocked there…
+    state, effects = reduce(state, Navigate("/feed"))  # …and back: the kept list still names Cy
+    assert ("feed_blocks", "GET", "/api/social/blocks") in calls(effects)
+    state, _ = reduce(state, Answered("feed_page", Ok(mixed_page())))  # the page answers first
+    assert "usr_c" not in [s.author_id for s in state.feed.shouts]
+    state, effects = reduce(state, Answered("feed_blocks", Ok(NS(blocks=[]))))
+    assert calls(effects) == [("feed_page", "GET", "/api/shouts?limit=30")]  # read again, as Undo does
+    state, _ = reduce(state, Answered("feed_page", Ok(mixed_page())))
+    assert [s.author_id for s in state.feed.shouts] == ["usr_a", "usr_c", "usr_b"]
+    _, effects = reduce(state, Answered("feed_blocks", Ok(NS(blocks=[]))))
+    assert calls(effects) == []  # nobody newly unblocked: nothing more
+
+
 def test_report_and_block_signed_out_go_to_sign_in_and_a_refusal_is_shown() -> None:
     state, _ = feed_state(signed_in=False)
     state, effects = reduce(state, AskReport("sht_1"))

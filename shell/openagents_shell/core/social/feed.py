@@ -55,6 +55,7 @@ class Feed:
     #: 429: seconds left of the server's ``Retry-After``; at 0 the post is sent again by itself
     retry_in: int = 0
     blocked: frozenset[str] = frozenset()  # author ids the reader blocked: never shown
+    blocked_before: frozenset[str] = frozenset()  # ``blocked`` as kept from the last visit, until asked again
     #: (action, target, shout id where it was asked): ("report", shout id, …) or ("block", author id, …),
     #: waiting for a yes
     confirm: tuple[str, str, str] | None = None
@@ -180,7 +181,8 @@ def enter_feed(feed: Feed, href: str, signed_in: bool = False) -> tuple[Feed, li
     zone = (parse_qs(urlsplit(href).query).get("zone") or [None])[0]
     # Who the reader blocked is kept across visits (and asked again): a live shout of theirs that comes
     # before the answer is not shown for a moment.
-    fresh = Feed(zone=zone, draft=feed.draft, now=feed.now, blocked=feed.blocked if signed_in else frozenset())
+    kept = feed.blocked if signed_in else frozenset()
+    fresh = Feed(zone=zone, draft=feed.draft, now=feed.now, blocked=kept, blocked_before=kept)
     blocks = [Call("feed_blocks", "GET", "/api/social/blocks", "block_list", FEED)] if signed_in else []
     # The live listen waits for the first page: it resumes after the page's watermark (see feed_page).
     return fresh, [Call("feed_zones", "GET", "/api/shouts/zones", "zones", FEED), *blocks,
@@ -228,7 +230,14 @@ def _reduce_moderation(feed: Feed, intent: Any, signed_in: bool) -> tuple[Feed, 
     if tag == "feed_blocks":
         if outcome_kind(out) != "Ok":
             return feed, []  # the list shows what the API allows; a later visit asks again
-        return _without_blocked(replace(feed, blocked=frozenset(b.person.id for b in out.data.blocks))), []
+        blocked = frozenset(b.person.id for b in out.data.blocks)
+        unblocked = feed.blocked_before - blocked
+        feed = _without_blocked(replace(feed, blocked=blocked, blocked_before=frozenset()))
+        if unblocked and feed.loaded:
+            # Someone was unblocked since the last visit (on /account/blocked, or another tab), and the page
+            # came first and was filtered with the old list: read it again, as Undo does.
+            return feed, [Call("feed_page", "GET", _shouts_path(feed.zone), "shout_page", FEED)]
+        return feed, []
     if tag == "feed_report":
         if outcome_kind(out) == "Ok":
             return replace(feed, reported=feed.reported | {out.data.shout_id},
