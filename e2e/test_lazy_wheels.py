@@ -19,7 +19,7 @@ from openagents_shell.ui.qr import invoice_payload, qr_matrix
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import Guard, wait_booted, wait_js
-from e2e.test_chat import EMAIL, api_token, run, sign_in, start_worker, wait_for  # noqa: F401 - start_worker: fixture
+from e2e.test_chat import EMAIL, api_token, run, sign_in, wait_for
 from e2e.test_l402_pages import ADMIN, _agent_pays
 from tests.support.bundles import BuiltBundles
 from tests.support.servers import LiveServer
@@ -56,7 +56,7 @@ def cached(page: Page, build_id: str, url: str) -> bool:
 
 def test_boot_loads_no_page_wheel_and_a_code_block_loads_pygments_once_then_is_highlighted(
         page: Page, server: LiveServer, bundles: BuiltBundles, guard: Guard,
-        start_worker: Callable[[str], subprocess.Popen[bytes]]) -> None:  # noqa: F811
+        start_worker: Callable[[str], subprocess.Popen[bytes]]) -> None:
     start_worker(str(run(api_token(server, EMAIL))))
     mine = page_requests(page)
     sign_in(page, server, "/")
