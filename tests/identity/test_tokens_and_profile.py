@@ -121,3 +121,58 @@ async def test_profile_delete_leaves_no_usable_credential(client, db, signed_in)
     audit = await db.fetchrow("SELECT user_id, attributes FROM audit_events WHERE event_name = 'profile.deleted'")
     assert audit["user_id"] == laptop.user_id
     assert "gone@example.com" not in str(await db.fetch("SELECT attributes FROM audit_events"))
+
+
+async def _waiting_on_locks(db, count: int) -> None:
+    import asyncio
+
+    for _ in range(400):
+        waiting = await db.fetchval("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                    "AND datname = current_database()")
+        if waiting >= count:
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"expected {count} transactions waiting on a lock")
+
+
+async def test_deleting_the_account_beside_deleting_all_tokens_never_deadlocks(client, db, settings, signed_in) -> None:
+    """The fuzzer found it on CI: account deletion and "delete all tokens" at once for one person took
+    the same rows in opposite orders (the deletion records the tokens revoked, then deletes them; "delete
+    all" deletes them, then records them revoked), and PostgreSQL killed one: a 500, later a 503.
+
+    The test makes that order happen every time, on the two services with their own connections: it
+    holds the sign-in challenge row that the deletion removes just before it deletes the user, so the
+    deletion waits there with its revocations recorded while "delete all tokens" starts. Now both take
+    the person's credentials lock first and simply queue: both finish, nothing is left behind."""
+    import asyncio
+
+    import asyncpg
+    from openagents_server.db.pool import init_connection
+    from openagents_server.domains.identity import profile
+    from openagents_server.domains.identity.context import AuthContext
+    from openagents_server.domains.identity.credential_cache import CredentialCache
+    from openagents_server.domains.tokens import service as token_service
+
+    me = await signed_in("race@example.com")
+    tokens = [(await _pat(client, me.headers, name=f"t{i}"))["id"] for i in range(3)]
+    auth = AuthContext(user_id=me.user_id, email=me.email, name=None, kind="session", session_id=me.session_id)
+    holder, a, b = [await asyncpg.connect(settings.database_url) for _ in range(3)]
+    for conn in (a, b):
+        await init_connection(conn)  # the app pool's JSON codecs
+    try:
+        hold = holder.transaction()
+        await hold.start()
+        await holder.execute("SELECT 1 FROM auth_challenges WHERE email = $1 FOR UPDATE", me.email)
+        deletion = asyncio.ensure_future(profile.delete(a, CredentialCache(ttl=0), auth, me.email))
+        await _waiting_on_locks(db, 1)
+        delete_all = asyncio.ensure_future(token_service.delete(b, CredentialCache(ttl=0), auth, None))
+        await _waiting_on_locks(db, 2)
+        await hold.rollback()
+        outcomes = await asyncio.gather(deletion, delete_all, return_exceptions=True)
+    finally:
+        for conn in (holder, a, b):
+            await conn.close()
+    assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
+    assert await db.fetchval("SELECT count(*) FROM users WHERE id = $1", me.user_id) == 0
+    assert await db.fetchval("SELECT count(*) FROM khala_revoked_sessions WHERE session_id = ANY($1)",
+                             [*tokens, me.session_id]) == len(tokens) + 1  # Khala knows every one revoked

@@ -49,6 +49,7 @@ async def delete(conn: asyncpg.Connection, cache: CredentialCache, auth: AuthCon
     if confirm_email.strip().lower() != auth.email:
         raise problems.invalid("email", "Type your account's email address to confirm deletion.")
     async with conn.transaction():
+        await users.lock_credentials(conn, auth.user_id)
         session_ids = await sessions.ids_for_user(conn, auth.user_id)
         token_ids = await token_service.ids_for_user(conn, auth.user_id)
         await sessions.revoke(conn, user_id=auth.user_id, reason=USER_DELETED)

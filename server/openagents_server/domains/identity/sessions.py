@@ -32,7 +32,7 @@ from openagents_server.domains.identity.credentials import (
     new_token,
     token_hash,
 )
-from openagents_server.domains.identity.repositories import sessions
+from openagents_server.domains.identity.repositories import sessions, users
 from openagents_server.domains.identity.repositories.sessions import RefreshLookup
 from openagents_server.domains.orgs import service as org_service
 from openagents_server.errors import Conflict, DomainError
@@ -169,6 +169,18 @@ async def revoke(conn: asyncpg.Connection, cache: CredentialCache, *, user_id: s
         if reason == USER_REVOKED:
             await security_events.sessions_revoked(conn, user_id, ids)
     return ids
+
+
+async def revoke_on_request(conn: asyncpg.Connection, cache: CredentialCache, *, user_id: str, reason: str,
+                            session_ids: list[str] | None = None, device_id: str | None = None,
+                            except_session_id: str | None = None) -> list[str]:
+    """:func:`revoke` for a request that may revoke several sessions at once (the person's own, or an
+    operator's): it first takes the person's credentials lock, as account and token deletion do, so the
+    three queue instead of deadlocking (``users.lock_credentials``). Sign-in and refresh, which revoke
+    one session they already hold, do not need it."""
+    await users.lock_credentials(conn, user_id)
+    return await revoke(conn, cache, user_id=user_id, reason=reason, session_ids=session_ids, device_id=device_id,
+                        except_session_id=except_session_id)
 
 
 async def set_active_org(conn: asyncpg.Connection, cache: CredentialCache, auth: AuthContext, org_id: str) -> dict[str, Any]:

@@ -120,7 +120,7 @@ async def revoke_user_sessions(pool: asyncpg.Pool, actor: Actor, user_id: str, r
     ``reauth_required`` on every node within a second, cached credentials are evicted everywhere."""
     reason = _check_reason(reason)
     async with pool.acquire() as conn, conn.transaction():
-        ids = await session_service.revoke(conn, CredentialCache(ttl=0), user_id=user_id, reason="admin")
+        ids = await session_service.revoke_on_request(conn, CredentialCache(ttl=0), user_id=user_id, reason="admin")
         await audit(conn, "ops.sessions.revoked", user_id=actor.user_id, session_id=actor.session_id,
                     attributes={"by": actor.label, "reason": reason, "target_user_id": user_id, "sessions": len(ids)})
     return ids

@@ -78,3 +78,14 @@ async def update_name(conn: asyncpg.Connection, user_id: str, name: str | None) 
 async def delete(conn: asyncpg.Connection, user_id: str) -> None:
     """Sessions, refresh tokens, PATs, memberships and the personal org go with it (FK cascades)."""
     await conn.execute("DELETE FROM users WHERE id = $1", user_id)
+
+
+async def lock_credentials(conn: asyncpg.Connection, user_id: str) -> None:
+    """Serialize, until the transaction ends, the changes that revoke one person's credentials.
+
+    Deleting the account, deleting tokens and revoking sessions each lock token or session rows *and*
+    insert into ``khala_revoked_sessions``, in different orders: run at once for one person, PostgreSQL
+    picked one as a deadlock victim (found by the API fuzzer, account deletion beside "delete all
+    tokens"). Taking this lock first in each makes them queue instead. Per person, so nobody else waits.
+    """
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('credentials:' || $1, 0))", user_id)

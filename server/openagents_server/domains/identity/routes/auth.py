@@ -172,7 +172,7 @@ class AuthController(Controller):
         if targets != 1:
             raise problems.invalid("body", "give exactly one of session_ids, device_id, revoke_all")
         async with pool.acquire() as conn, conn.transaction():
-            revoked = await session_service.revoke(
+            revoked = await session_service.revoke_on_request(
                 conn, credential_cache, user_id=auth.user_id, reason=session_service.USER_REVOKED, session_ids=data.session_ids,
                 device_id=data.device_id,
                 except_session_id=auth.session_id if data.revoke_all and not data.include_current else None,
