@@ -35,6 +35,7 @@ from tests.conftest import (  # noqa: F401
 )
 from tests.support.bundles import REPO, BuiltBundles, session_bundles
 from tests.support.servers import LiveServer
+from tests.support.workers import WorkerProcesses
 
 CHROMIUM = "/usr/bin/chromium"
 #: browser-recipes.md: what works headless as root here, and nothing but loopback resolves.
@@ -186,21 +187,14 @@ DEMO_WORKER_ID = "ada-demo"
 def start_worker(server: LiveServer) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
     """Start the demo worker (``start(token, delay="0.2")``: seconds between its streamed words) as the
     token's owner, against ``server``; every one started is stopped at the end."""
-    procs: list[subprocess.Popen[bytes]] = []
+    workers = WorkerProcesses(server.url)
 
     def start(token: str, delay: str = "0.2") -> subprocess.Popen[bytes]:
-        env = {**os.environ, "OPENAGENTS_TOKEN": token, "OPENAGENTS_URL": server.url}
-        proc = subprocess.Popen([sys.executable, "-m", "openagents_server.cli", "worker", "run", "--adapter", "demo",
-                                 "--worker-id", DEMO_WORKER_ID, "--heartbeat", "5", "--demo-delay", delay], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.append(proc)
-        return proc
+        return workers.start(token, "--adapter", "demo", "--worker-id", DEMO_WORKER_ID, "--heartbeat", "5",
+                             "--demo-delay", delay)
 
     yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(15)
+    workers.stop_all()
 
 
 def wait_js(page: Page, expression: str, timeout_ms: int = BOOT_TIMEOUT_MS) -> Any:

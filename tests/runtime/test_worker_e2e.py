@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 
 import asyncpg
@@ -17,6 +15,7 @@ import pytest
 from tests.identity.conftest import pending_code
 from tests.khala.support import KhalaClient
 from tests.support.servers import LiveServer
+from tests.support.workers import WorkerProcesses
 
 BASE = "/api/runtime/codex/workers"
 
@@ -41,20 +40,9 @@ def server(live_server: Callable[..., LiveServer]) -> LiveServer:
 
 @pytest.fixture
 def start_worker(server: LiveServer) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def start(token: str, *args: str) -> subprocess.Popen[bytes]:
-        env = {**os.environ, "OPENAGENTS_TOKEN": token, "OPENAGENTS_URL": server.url}
-        proc = subprocess.Popen([sys.executable, "-m", "openagents_server.cli", "worker", "run", *args], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        procs.append(proc)
-        return proc
-
-    yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(10)
+    workers = WorkerProcesses(server.url)
+    yield lambda token, *args: workers.start(token, *args, output=subprocess.PIPE)
+    workers.stop_all(timeout=10)
 
 
 async def wait_running(http: httpx.AsyncClient, headers: dict[str, str]) -> str:

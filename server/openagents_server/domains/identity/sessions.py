@@ -171,6 +171,12 @@ async def revoke(conn: asyncpg.Connection, cache: CredentialCache, *, user_id: s
     return ids
 
 
+async def lock_credentials(conn: asyncpg.Connection, user_id: str) -> None:
+    """Take the person's credentials lock for this transaction (ADR 0204; ``users.lock_credentials``):
+    account deletion, token deletion and :func:`revoke_on_request` take it first, so they queue."""
+    await users.lock_credentials(conn, user_id)
+
+
 async def revoke_on_request(conn: asyncpg.Connection, cache: CredentialCache, *, user_id: str, reason: str,
                             session_ids: list[str] | None = None, device_id: str | None = None,
                             except_session_id: str | None = None) -> list[str]:
@@ -178,7 +184,7 @@ async def revoke_on_request(conn: asyncpg.Connection, cache: CredentialCache, *,
     operator's): it first takes the person's credentials lock, as account and token deletion do, so the
     three queue instead of deadlocking (``users.lock_credentials``). Sign-in and refresh, which revoke
     one session they already hold, do not need it."""
-    await users.lock_credentials(conn, user_id)
+    await lock_credentials(conn, user_id)
     return await revoke(conn, cache, user_id=user_id, reason=reason, session_ids=session_ids, device_id=device_id,
                         except_session_id=except_session_id)
 

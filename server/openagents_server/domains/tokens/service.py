@@ -12,7 +12,7 @@ from openagents_server.domains.identity import problems, security_events
 from openagents_server.domains.identity.context import ABILITIES, AuthContext
 from openagents_server.domains.identity.credential_cache import CredentialCache
 from openagents_server.domains.identity.credentials import PAT_PREFIX, new_id, new_token, token_hash
-from openagents_server.domains.identity.repositories import users
+from openagents_server.domains.identity.sessions import lock_credentials
 from openagents_server.domains.tokens import repository as access_tokens
 from openagents_server.domains.tokens.repository import TokenLookup, TokenRecord
 from openagents_server.khala.revocation import revoke_sessions
@@ -64,7 +64,7 @@ async def list_tokens(conn: asyncpg.Connection, auth: AuthContext) -> list[dict[
 async def delete(conn: asyncpg.Connection, cache: CredentialCache, auth: AuthContext, token_id: str | None) -> list[str]:
     """Delete one token (404 if not the caller's) or all (``token_id=None``); Khala drops their sockets."""
     async with conn.transaction():
-        await users.lock_credentials(conn, auth.user_id)
+        await lock_credentials(conn, auth.user_id)
         ids = await access_tokens.delete(conn, auth.user_id, token_id)
         if token_id is not None and not ids:
             raise problems.not_found("No such token.")
